@@ -1,0 +1,90 @@
+data "aws_partition" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_region" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_caller_identity" "current" {
+  count = var.create ? 1 : 0
+}
+
+locals {
+  # Every ARN the module hands out or grants on is built here from the data
+  # sources, so no partition, region or account is ever written as a literal.
+  partition  = try(data.aws_partition.current[0].partition, "")
+  region     = try(data.aws_region.current[0].id, "")
+  account_id = try(data.aws_caller_identity.current[0].account_id, "")
+
+  function_name  = "${var.name_prefix}-lease-manager"
+  role_name      = "${var.name_prefix}-lease-manager"
+  log_group_name = "/aws/lambda/${local.function_name}"
+  table_name     = coalesce(var.ddb_table_name, "${var.name_prefix}-leases")
+
+  function_arn  = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_name}"
+  table_arn     = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.table_name}"
+  log_group_arn = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  count = var.create ? 1 : 0
+
+  #checkov:skip=CKV_AWS_338:Retention is the cloudwatch_logs_retention_in_days input; lease logs are operational, so the default is 30 days rather than a year.
+  #checkov:skip=CKV_AWS_158:KMS encryption is optional (cloudwatch_logs_kms_key_arn); without it CloudWatch Logs encrypts with its own keys.
+  name              = local.log_group_name
+  retention_in_days = var.cloudwatch_logs_retention_in_days
+  kms_key_id        = var.cloudwatch_logs_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  count = var.create ? 1 : 0
+
+  #checkov:skip=CKV_AWS_116:Step Functions invokes synchronously and retries; the reaper's asynchronous events are a fast path only, lease expiry frees the slot if one is lost, so a dead-letter queue would hold nothing worth replaying.
+  #checkov:skip=CKV_AWS_117:The function only calls DynamoDB and CloudWatch Logs through public AWS endpoints; a VPC would add NAT or endpoint cost without protecting any private resource.
+  #checkov:skip=CKV_AWS_272:The package is built from this repository by lambda/scripts/package.sh; code signing needs a signer profile the module cannot assume exists.
+  #checkov:skip=CKV_AWS_173:Environment encryption with a customer managed key is optional (kms_key_arn); the variables hold a table name and two numbers, no secret.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is the lambda_reserved_concurrent_executions input; the default null leaves the account pool shared, as reserving blindly could starve other functions.
+  #checkov:skip=CKV_AWS_50:X-Ray tracing is the lambda_tracing_enabled input, off by default to avoid its cost.
+  function_name                  = local.function_name
+  description                    = "asl-guard lease manager: grants, releases and reaps Step Functions concurrency leases."
+  role                           = aws_iam_role.lambda[0].arn
+  runtime                        = "provided.al2023"
+  handler                        = "bootstrap"
+  architectures                  = ["x86_64"]
+  filename                       = var.lambda_zip_path
+  source_code_hash               = filebase64sha256(var.lambda_zip_path)
+  memory_size                    = var.lambda_memory_size
+  timeout                        = var.lambda_timeout
+  reserved_concurrent_executions = coalesce(var.lambda_reserved_concurrent_executions, -1)
+  kms_key_arn                    = var.kms_key_arn
+
+  environment {
+    variables = {
+      ASL_GUARD_TABLE_NAME            = local.table_name
+      ASL_GUARD_DEFAULT_LIMIT         = tostring(var.max_concurrent_leases)
+      ASL_GUARD_DEFAULT_LEASE_SECONDS = tostring(var.max_lease_duration_seconds)
+      AWS_LAMBDA_LOG_FORMAT           = "JSON"
+    }
+  }
+
+  tracing_config {
+    mode = var.lambda_tracing_enabled ? "Active" : "PassThrough"
+  }
+
+  tags = var.tags
+
+  # The log group must exist first, or Lambda creates one without retention.
+  depends_on = [
+    aws_cloudwatch_log_group.this,
+    aws_iam_role_policy.lambda,
+  ]
+
+  lifecycle {
+    precondition {
+      condition     = var.create_dynamodb_table || var.ddb_table_name != null
+      error_message = "ddb_table_name must name the existing table when create_dynamodb_table is false."
+    }
+  }
+}
