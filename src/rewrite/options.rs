@@ -1,0 +1,99 @@
+//! Options of a guard and their validation.
+
+use crate::error::WrapError;
+
+/// The placeholder written for the lease function when `--function` is not given; Terraform's
+/// `templatefile` and SAM's `DefinitionSubstitutions` both replace `${...}`.
+pub const DEFAULT_FUNCTION: &str = "${lease_function_arn}";
+
+/// Default bound on the total time one holder waits, in seconds.
+pub const DEFAULT_MAX_WAIT: u64 = 3600;
+
+/// Longest semaphore name the lease Lambda accepts.
+pub const MAX_SEMAPHORE_LEN: usize = 256;
+
+/// Options of a guard, as the user gave them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuardOptions {
+    /// Semaphore name; the region's entry state name when `None`.
+    pub semaphore: Option<String>,
+    /// Limit sent with each acquire; the Lambda's configured default when `None`.
+    pub limit: Option<u64>,
+    /// Units of the limit one holder takes; 1 when `None`.
+    pub weight: Option<u64>,
+    /// Lease function ARN or placeholder; [`DEFAULT_FUNCTION`] when `None`.
+    pub function: Option<String>,
+    /// Lease duration; the Lambda's configured default when `None`.
+    pub lease_seconds: Option<u64>,
+    /// Bound on total waiting; [`DEFAULT_MAX_WAIT`] when `None`.
+    pub max_wait_seconds: Option<u64>,
+    /// Put in front of every injected state name.
+    pub names_prefix: String,
+}
+
+/// Options with defaults filled in and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// Semaphore name.
+    pub semaphore: String,
+    /// Limit, if given.
+    pub limit: Option<u64>,
+    /// Weight, if given.
+    pub weight: Option<u64>,
+    /// Lease function.
+    pub function: String,
+    /// Lease duration, if given.
+    pub lease_seconds: Option<u64>,
+    /// Bound on total waiting.
+    pub max_wait_seconds: u64,
+}
+
+fn invalid(option: &str, reason: impl Into<String>) -> WrapError {
+    WrapError::InvalidOption { option: option.into(), reason: reason.into() }
+}
+
+impl GuardOptions {
+    /// Fills in defaults for a region entered at `entry` and checks every value.
+    pub fn resolve(&self, entry: &str) -> Result<Resolved, WrapError> {
+        let semaphore = self.semaphore.clone().unwrap_or_else(|| entry.to_string());
+        if semaphore.is_empty() || semaphore.chars().count() > MAX_SEMAPHORE_LEN {
+            let why = format!("'{semaphore}' must be 1 to {MAX_SEMAPHORE_LEN} characters");
+            return Err(invalid("--semaphore", why));
+        }
+        if semaphore.chars().any(char::is_control) {
+            return Err(invalid("--semaphore", "control characters are not allowed"));
+        }
+        for (opt, v) in [("--limit", self.limit), ("--weight", self.weight)] {
+            if v == Some(0) {
+                return Err(invalid(opt, "must be at least 1"));
+            }
+        }
+        if let (Some(l), Some(w)) = (self.limit, self.weight) {
+            if w > l {
+                let why = format!("{w} is more than --limit {l}; such a lease could never be granted");
+                return Err(invalid("--weight", why));
+            }
+        }
+        if let Some(s) = self.lease_seconds {
+            if !(1..=31_536_000).contains(&s) {
+                return Err(invalid("--lease-seconds", format!("{s} is not in 1..=31536000")));
+            }
+        }
+        let max_wait = self.max_wait_seconds.unwrap_or(DEFAULT_MAX_WAIT);
+        if !(1..=31_536_000).contains(&max_wait) {
+            return Err(invalid("--max-wait", format!("{max_wait} is not in 1..=31536000")));
+        }
+        let function = self.function.clone().unwrap_or_else(|| DEFAULT_FUNCTION.to_string());
+        if function.trim().is_empty() {
+            return Err(invalid("--function", "must not be empty"));
+        }
+        Ok(Resolved {
+            semaphore,
+            limit: self.limit,
+            weight: self.weight,
+            function,
+            lease_seconds: self.lease_seconds,
+            max_wait_seconds: max_wait,
+        })
+    }
+}
