@@ -1,1 +1,45 @@
-fn main() {}
+//! The `bootstrap` binary: reads configuration once, builds the DynamoDB client once, then
+//! serves invocations through the Lambda Runtime API.
+
+#![recursion_limit = "256"]
+
+use asl_guard_lease::config::Config;
+use asl_guard_lease::handler::handle;
+use asl_guard_lease::lease::Leases;
+use asl_guard_lease::model::Clock;
+use asl_guard_lease::store::DynamoDb;
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_logs();
+    let config = Config::from_env().map_err(|e| {
+        tracing::error!(error = %e, "invalid configuration");
+        Box::new(e) as Error
+    })?;
+    let db = DynamoDb::from_env(config.table.clone()).await;
+    let leases = Leases::new(db, config, Clock::default());
+    let leases = &leases;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let (payload, context) = event.into_parts();
+        handle(leases, payload, &context.request_id, true).await
+    }))
+    .await
+}
+
+/// JSON logs on stdout; level from `AWS_LAMBDA_LOG_LEVEL`, then `RUST_LOG`, default info.
+fn init_logs() {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".to_string())
+        .to_lowercase();
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .with_target(false)
+        .init();
+}

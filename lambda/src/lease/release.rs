@@ -1,0 +1,107 @@
+//! Giving leases back: one holder's release, one execution's leases on a semaphore, and the
+//! reaper that frees a finished execution's leases everywhere.
+//!
+//! Every removal is fenced: it is conditioned on the entry still carrying the lease id that
+//! is being released, so a stale or foreign release can never free a slot it does not own,
+//! and since a removed entry simply stops existing, counts cannot go negative.
+
+use super::{expr, lease_id_expiry, Leases, CONTENTION_ROUNDS, PATHS_PER_WRITE};
+use crate::error::LeaseError;
+use crate::model::{execution_key, semaphore_key, Holder, HOLDERS, SEMAPHORES};
+use crate::protocol::{Release, Response, StatusChange};
+use crate::store::{jitter_ms, with_retries, Db, DbError, Item};
+
+/// Execution statuses after which an execution can hold nothing.
+pub const TERMINAL: &[&str] = &["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
+
+impl<D: Db> Leases<D> {
+    /// Releases one lease: `released`, `lost` (it had expired) or `not_held`. One request.
+    pub async fn release(&self, req: &Release) -> Result<Response, LeaseError> {
+        let key = semaphore_key(&req.semaphore);
+        let update = expr::remove_fenced(&key, &[(&req.holder, &req.lease_id)]);
+        let now = self.clock.now();
+        match with_retries(|| self.db.update(update.clone())).await {
+            Ok(old) => match old_holder(old.as_ref(), &req.holder) {
+                Some(h) if !h.live(now) => Ok(Response::Lost),
+                _ => Ok(Response::Released),
+            },
+            Err(DbError::ConditionFailed) => match lease_id_expiry(&req.lease_id) {
+                Some(exp) if exp <= now => Ok(Response::Lost),
+                _ => Ok(Response::NotHeld),
+            },
+            Err(e) => Err(failure(e)),
+        }
+    }
+
+    /// Frees every lease `execution` holds on `semaphore`; returns how many were removed.
+    pub async fn release_execution(
+        &self,
+        semaphore: &str,
+        execution: &str,
+    ) -> Result<u32, LeaseError> {
+        let key = semaphore_key(semaphore);
+        let (mut released, mut conflicts) = (0u32, 0u32);
+        while conflicts < CONTENTION_ROUNDS {
+            let item = with_retries(|| self.db.get(&key)).await.map_err(failure)?;
+            let sem = crate::model::Semaphore::from_item(semaphore, item.as_ref())?;
+            let mine: Vec<(&str, &str)> = sem
+                .holders
+                .iter()
+                .filter(|(_, h)| h.execution == execution)
+                .map(|(id, h)| (id.as_str(), h.lease_id.as_str()))
+                .take(PATHS_PER_WRITE)
+                .collect();
+            if mine.is_empty() {
+                return Ok(released);
+            }
+            let update = expr::remove_fenced(&key, &mine);
+            match with_retries(|| self.db.update(update.clone())).await {
+                Ok(_) => released += u32::try_from(mine.len()).unwrap_or(u32::MAX),
+                Err(DbError::ConditionFailed) => {
+                    conflicts += 1;
+                    tokio::time::sleep(jitter_ms(10 * u64::from(conflicts))).await;
+                }
+                Err(e) => return Err(failure(e)),
+            }
+        }
+        Err(LeaseError::Unavailable(format!("semaphore {semaphore:?} kept changing; try again")))
+    }
+
+    /// Handles an execution status change: on a terminal status, frees what the execution
+    /// holds on every semaphore its index names, then deletes the index.
+    pub async fn reap(&self, event: &StatusChange) -> Result<Response, LeaseError> {
+        if !TERMINAL.contains(&event.status.as_str()) {
+            return Ok(Response::Reaped { released: 0 });
+        }
+        let key = execution_key(&event.execution);
+        let index = with_retries(|| self.db.get(&key)).await.map_err(failure)?;
+        let mut released = 0;
+        for semaphore in index_semaphores(index.as_ref()) {
+            released += self.release_execution(&semaphore, &event.execution).await?;
+        }
+        if index.is_some() {
+            with_retries(|| self.db.delete(&key)).await.map_err(failure)?;
+        }
+        Ok(Response::Reaped { released })
+    }
+}
+
+fn old_holder(old: Option<&Item>, holder: &str) -> Option<Holder> {
+    let map = old?.get(HOLDERS)?.as_m().ok()?;
+    Holder::from_attribute(map.get(holder)?)
+}
+
+fn index_semaphores(index: Option<&Item>) -> Vec<String> {
+    index
+        .and_then(|item| item.get(SEMAPHORES))
+        .and_then(|v| v.as_ss().ok())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn failure(e: DbError) -> LeaseError {
+    match e {
+        DbError::Fatal(m) => LeaseError::Config(m),
+        other => LeaseError::Unavailable(other.to_string()),
+    }
+}

@@ -1,0 +1,151 @@
+//! Wrappers around a [`Db`] for tests and the benchmark: count requests, inject faults.
+//!
+//! They wrap the real client talking to the emulator, so a fault test still runs the real
+//! conditional writes; only the failure is made up.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use crate::store::{Db, DbError, Item, Update};
+
+/// Counts the requests made and the items read through it.
+#[derive(Debug, Default)]
+pub struct CountingDb<D> {
+    inner: D,
+    requests: AtomicU64,
+    items_read: AtomicU64,
+}
+
+impl<D> CountingDb<D> {
+    /// Wraps `inner`.
+    pub fn new(inner: D) -> Self {
+        CountingDb { inner, requests: AtomicU64::new(0), items_read: AtomicU64::new(0) }
+    }
+
+    /// `(requests, items read)` so far, then resets both to zero.
+    pub fn take(&self) -> (u64, u64) {
+        (self.requests.swap(0, Ordering::Relaxed), self.items_read.swap(0, Ordering::Relaxed))
+    }
+}
+
+impl<D: Db> Db for CountingDb<D> {
+    async fn get(&self, key: &str) -> Result<Option<Item>, DbError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let item = self.inner.get(key).await?;
+        self.items_read.fetch_add(u64::from(item.is_some()), Ordering::Relaxed);
+        Ok(item)
+    }
+
+    async fn update(&self, update: Update) -> Result<Option<Item>, DbError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.inner.update(update).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), DbError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.inner.delete(key).await
+    }
+}
+
+/// A fault to inject into the next calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Fail the call with a throttling error without reaching DynamoDB.
+    Throttle,
+    /// Perform the call, then report a transient error as if the answer was lost.
+    LoseResponse,
+}
+
+/// Injects queued faults into calls, in order; with no fault queued it passes through.
+#[derive(Debug, Default)]
+pub struct FaultDb<D> {
+    inner: D,
+    queue: Mutex<Vec<(Op, Fault)>>,
+}
+
+/// Which call a queued fault applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `GetItem`.
+    Get,
+    /// `UpdateItem`.
+    Update,
+    /// Any call.
+    Any,
+}
+
+impl<D> FaultDb<D> {
+    /// Wraps `inner`.
+    pub fn new(inner: D) -> Self {
+        FaultDb { inner, queue: Mutex::new(Vec::new()) }
+    }
+
+    /// Queues `fault` for the next `times` calls of kind `op`.
+    pub fn inject(&self, op: Op, fault: Fault, times: usize) {
+        if let Ok(mut q) = self.queue.lock() {
+            q.extend(std::iter::repeat_n((op, fault), times));
+        }
+    }
+
+    /// Removes all queued faults.
+    pub fn clear(&self) {
+        if let Ok(mut q) = self.queue.lock() {
+            q.clear();
+        }
+    }
+
+    fn next(&self, op: Op) -> Option<Fault> {
+        let mut q = self.queue.lock().ok()?;
+        let at = q.iter().position(|(o, _)| *o == op || *o == Op::Any)?;
+        Some(q.remove(at).1)
+    }
+}
+
+fn throttled() -> DbError {
+    DbError::Transient("ProvisionedThroughputExceededException (injected)".into())
+}
+
+impl<D: Db> Db for FaultDb<D> {
+    async fn get(&self, key: &str) -> Result<Option<Item>, DbError> {
+        match self.next(Op::Get) {
+            Some(Fault::Throttle) => Err(throttled()),
+            Some(Fault::LoseResponse) => {
+                self.inner.get(key).await?;
+                Err(DbError::Transient("response lost (injected)".into()))
+            }
+            None => self.inner.get(key).await,
+        }
+    }
+
+    async fn update(&self, update: Update) -> Result<Option<Item>, DbError> {
+        match self.next(Op::Update) {
+            Some(Fault::Throttle) => Err(throttled()),
+            Some(Fault::LoseResponse) => {
+                self.inner.update(update).await?;
+                Err(DbError::Transient("response lost (injected)".into()))
+            }
+            None => self.inner.update(update).await,
+        }
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), DbError> {
+        match self.next(Op::Any) {
+            Some(Fault::Throttle) => Err(throttled()),
+            _ => self.inner.delete(key).await,
+        }
+    }
+}
+
+impl<D: Db> Db for &D {
+    async fn get(&self, key: &str) -> Result<Option<Item>, DbError> {
+        (**self).get(key).await
+    }
+
+    async fn update(&self, update: Update) -> Result<Option<Item>, DbError> {
+        (**self).update(update).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), DbError> {
+        (**self).delete(key).await
+    }
+}
