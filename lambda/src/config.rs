@@ -7,13 +7,13 @@ use crate::error::LeaseError;
 use crate::protocol::{MAX_LEASE_SECONDS, MAX_LIMIT};
 
 /// Name of the DynamoDB table holding semaphores (required).
-pub const ENV_TABLE: &str = "LEASE_TABLE_NAME";
+pub const ENV_TABLE: &str = "ASL_GUARD_TABLE_NAME";
 /// Limit used when neither the semaphore item nor the request sets one (default 1).
-pub const ENV_DEFAULT_LIMIT: &str = "LEASE_DEFAULT_LIMIT";
+pub const ENV_DEFAULT_LIMIT: &str = "ASL_GUARD_DEFAULT_LIMIT";
 /// Lease length in seconds when the request sets none (default 900).
-pub const ENV_LEASE_SECONDS: &str = "LEASE_DEFAULT_SECONDS";
+pub const ENV_LEASE_SECONDS: &str = "ASL_GUARD_DEFAULT_LEASE_SECONDS";
 /// Cap of `retryAfterSeconds` in wait answers (default 30).
-pub const ENV_MAX_RETRY_AFTER: &str = "LEASE_MAX_RETRY_AFTER_SECONDS";
+pub const ENV_MAX_RETRY_AFTER: &str = "ASL_GUARD_MAX_RETRY_AFTER_SECONDS";
 
 /// Validated settings of the function.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -55,7 +55,7 @@
 //! 5. *Leaks*: the reaper frees a finished execution's leases at once; expiry at the latest.
 //! 6. *Run-time limit*: precedence is the semaphore item's `limit` attribute (set by an
 //!    operator with one `UpdateItem`, effective on the next acquire), then the request's
-//!    `limit`, then `LEASE_DEFAULT_LIMIT`. Lowering it never revokes leases; new grants wait
+//!    `limit`, then `ASL_GUARD_DEFAULT_LIMIT`. Lowering it never revokes leases; new grants wait
 //!    until the live weight is below the new limit.
 //! 7. *Transient errors*: each call is retried up to 3 times with full jitter; after that
 //!    acquire answers `wait` (never `acquired`), release and reaping fail with

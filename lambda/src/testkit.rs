@@ -50,6 +50,8 @@ impl<D: Db> Db for CountingDb<D> {
 /// A fault to inject into the next calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
+    /// Let the call through untouched (to aim a later fault at a later call).
+    Pass,
     /// Fail the call with a throttling error without reaching DynamoDB.
     Throttle,
     /// Perform the call, then report a transient error as if the answer was lost.
@@ -113,7 +115,7 @@ impl<D: Db> Db for FaultDb<D> {
                 self.inner.get(key).await?;
                 Err(DbError::Transient("response lost (injected)".into()))
             }
-            None => self.inner.get(key).await,
+            Some(Fault::Pass) | None => self.inner.get(key).await,
         }
     }
 
@@ -124,7 +126,7 @@ impl<D: Db> Db for FaultDb<D> {
                 self.inner.update(update).await?;
                 Err(DbError::Transient("response lost (injected)".into()))
             }
-            None => self.inner.update(update).await,
+            Some(Fault::Pass) | None => self.inner.update(update).await,
         }
     }
 
