@@ -1,0 +1,449 @@
+# One rejected input per validation block and per precondition. Plans only;
+# nothing here reaches a provider.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  lambda_zip_path = "tests/fixtures/lease-manager.zip"
+}
+
+run "name_prefix_bad_characters" {
+  command = plan
+
+  variables {
+    name_prefix = "bad prefix!"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+run "name_prefix_too_long" {
+  command = plan
+
+  variables {
+    name_prefix = "a234567890123456789012345678901234567890x"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+run "lambda_zip_path_not_zip" {
+  command = plan
+
+  variables {
+    lambda_zip_path = "tests/fixtures/lease-manager.tar.gz"
+  }
+
+  expect_failures = [var.lambda_zip_path]
+}
+
+run "lambda_memory_size_too_small" {
+  command = plan
+
+  variables {
+    lambda_memory_size = 64
+  }
+
+  expect_failures = [var.lambda_memory_size]
+}
+
+run "lambda_timeout_not_under_task_timeout" {
+  command = plan
+
+  variables {
+    lambda_timeout = 30
+  }
+
+  expect_failures = [var.lambda_timeout]
+}
+
+run "lambda_reserved_concurrency_zero" {
+  command = plan
+
+  variables {
+    lambda_reserved_concurrent_executions = 0
+  }
+
+  expect_failures = [var.lambda_reserved_concurrent_executions]
+}
+
+run "max_concurrent_leases_zero" {
+  command = plan
+
+  variables {
+    max_concurrent_leases = 0
+  }
+
+  expect_failures = [var.max_concurrent_leases]
+}
+
+run "max_concurrent_leases_over_lambda_cap" {
+  command = plan
+
+  variables {
+    max_concurrent_leases = 1001
+  }
+
+  expect_failures = [var.max_concurrent_leases]
+}
+
+run "max_lease_duration_fraction" {
+  command = plan
+
+  variables {
+    max_lease_duration_seconds = 1.5
+  }
+
+  expect_failures = [var.max_lease_duration_seconds]
+}
+
+run "max_lease_duration_over_a_year" {
+  command = plan
+
+  variables {
+    max_lease_duration_seconds = 31536001
+  }
+
+  expect_failures = [var.max_lease_duration_seconds]
+}
+
+run "retention_not_allowed" {
+  command = plan
+
+  variables {
+    cloudwatch_logs_retention_in_days = 10
+  }
+
+  expect_failures = [var.cloudwatch_logs_retention_in_days]
+}
+
+run "logs_kms_key_alias" {
+  command = plan
+
+  variables {
+    cloudwatch_logs_kms_key_arn = "alias/logs"
+  }
+
+  expect_failures = [var.cloudwatch_logs_kms_key_arn]
+}
+
+run "kms_key_alias_arn" {
+  command = plan
+
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:alias/leases"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
+
+run "ddb_table_name_too_short" {
+  command = plan
+
+  variables {
+    ddb_table_name = "ab"
+  }
+
+  expect_failures = [var.ddb_table_name]
+}
+
+run "ddb_billing_mode_unknown" {
+  command = plan
+
+  variables {
+    ddb_billing_mode = "ON_DEMAND"
+  }
+
+  expect_failures = [var.ddb_billing_mode]
+}
+
+run "ddb_read_capacity_zero" {
+  command = plan
+
+  variables {
+    ddb_read_capacity = 0
+  }
+
+  expect_failures = [var.ddb_read_capacity]
+}
+
+run "ddb_write_capacity_fraction" {
+  command = plan
+
+  variables {
+    ddb_write_capacity = 2.5
+  }
+
+  expect_failures = [var.ddb_write_capacity]
+}
+
+run "reaper_arn_not_state_machine" {
+  command = plan
+
+  variables {
+    reaper_state_machine_arns = ["arn:aws:lambda:eu-west-1:123456789012:function:f"]
+  }
+
+  expect_failures = [var.reaper_state_machine_arns]
+}
+
+run "post_acquire_too_long" {
+  command = plan
+
+  variables {
+    sfn_post_acquire_lease_state = join("", [for i in range(81) : "x"])
+  }
+
+  expect_failures = [var.sfn_post_acquire_lease_state]
+}
+
+run "post_release_empty" {
+  command = plan
+
+  variables {
+    sfn_post_release_lease_state = ""
+  }
+
+  expect_failures = [var.sfn_post_release_lease_state]
+}
+
+run "semaphore_too_long" {
+  command = plan
+
+  variables {
+    sfn_semaphore_name = join("", [for i in range(129) : "s"])
+  }
+
+  expect_failures = [var.sfn_semaphore_name]
+}
+
+run "lease_limit_zero" {
+  command = plan
+
+  variables {
+    sfn_lease_limit = 0
+  }
+
+  expect_failures = [var.sfn_lease_limit]
+}
+
+run "lease_weight_over_cap" {
+  command = plan
+
+  variables {
+    sfn_lease_weight = 1001
+  }
+
+  expect_failures = [var.sfn_lease_weight]
+}
+
+run "lease_seconds_zero" {
+  command = plan
+
+  variables {
+    sfn_lease_seconds = 0
+  }
+
+  expect_failures = [var.sfn_lease_seconds]
+}
+
+run "max_wait_zero" {
+  command = plan
+
+  variables {
+    sfn_max_wait_seconds = 0
+  }
+
+  expect_failures = [var.sfn_max_wait_seconds]
+}
+
+run "prepare_lease_name_empty" {
+  command = plan
+
+  variables {
+    sfn_prepare_lease_state_name = ""
+  }
+
+  expect_failures = [var.sfn_prepare_lease_state_name]
+}
+
+run "acquire_lease_name_empty" {
+  command = plan
+
+  variables {
+    sfn_acquire_lease_state_name = ""
+  }
+
+  expect_failures = [var.sfn_acquire_lease_state_name]
+}
+
+run "check_lease_name_empty" {
+  command = plan
+
+  variables {
+    sfn_check_lease_state_name = ""
+  }
+
+  expect_failures = [var.sfn_check_lease_state_name]
+}
+
+run "wait_name_empty" {
+  command = plan
+
+  variables {
+    sfn_wait_state_name = ""
+  }
+
+  expect_failures = [var.sfn_wait_state_name]
+}
+
+run "wait_timeout_name_empty" {
+  command = plan
+
+  variables {
+    sfn_wait_timeout_state_name = ""
+  }
+
+  expect_failures = [var.sfn_wait_timeout_state_name]
+}
+
+run "not_granted_name_empty" {
+  command = plan
+
+  variables {
+    sfn_not_granted_state_name = ""
+  }
+
+  expect_failures = [var.sfn_not_granted_state_name]
+}
+
+run "release_lease_name_empty" {
+  command = plan
+
+  variables {
+    sfn_release_lease_state_name = ""
+  }
+
+  expect_failures = [var.sfn_release_lease_state_name]
+}
+
+run "release_lease_on_error_name_empty" {
+  command = plan
+
+  variables {
+    sfn_release_lease_on_error_state_name = ""
+  }
+
+  expect_failures = [var.sfn_release_lease_on_error_state_name]
+}
+
+run "rethrow_lease_error_name_empty" {
+  command = plan
+
+  variables {
+    sfn_rethrow_lease_error_state_name = ""
+  }
+
+  expect_failures = [var.sfn_rethrow_lease_error_state_name]
+}
+
+run "control_character_in_state_name" {
+  command = plan
+
+  variables {
+    sfn_acquire_lease_state_name = "Acquire\nLease"
+  }
+
+  expect_failures = [var.sfn_acquire_lease_state_name]
+}
+
+run "reused_table_without_name" {
+  command = plan
+
+  variables {
+    create_dynamodb_table = false
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "provisioned_without_capacity" {
+  command = plan
+
+  variables {
+    ddb_billing_mode  = "PROVISIONED"
+    ddb_read_capacity = 5
+  }
+
+  expect_failures = [aws_dynamodb_table.this]
+}
+
+run "capacity_with_pay_per_request" {
+  command = plan
+
+  variables {
+    ddb_write_capacity = 5
+  }
+
+  expect_failures = [aws_dynamodb_table.this]
+}
+
+run "release_without_transition" {
+  command = plan
+
+  variables {
+    sfn_post_acquire_lease_state = "CallApi"
+  }
+
+  expect_failures = [output.sfn_lease_states]
+}
+
+run "release_with_both_end_and_next" {
+  command = plan
+
+  variables {
+    sfn_post_acquire_lease_state  = "CallApi"
+    sfn_post_release_lease_state  = "Done"
+    end_state_after_release_lease = true
+  }
+
+  expect_failures = [output.sfn_lease_states]
+}
+
+run "guard_name_clashes_with_entry" {
+  command = plan
+
+  variables {
+    sfn_post_acquire_lease_state = "AcquireLease"
+    sfn_post_release_lease_state = "Done"
+  }
+
+  expect_failures = [output.sfn_lease_states]
+}
+
+run "guard_names_clash" {
+  command = plan
+
+  variables {
+    sfn_post_acquire_lease_state = "CallApi"
+    sfn_post_release_lease_state = "Done"
+    sfn_wait_state_name          = "ReleaseLease"
+  }
+
+  expect_failures = [output.sfn_lease_states]
+}
+
+run "weight_over_limit" {
+  command = plan
+
+  variables {
+    sfn_post_acquire_lease_state = "CallApi"
+    sfn_post_release_lease_state = "Done"
+    sfn_lease_limit              = 2
+    sfn_lease_weight             = 3
+  }
+
+  expect_failures = [output.sfn_lease_states]
+}
