@@ -36,11 +36,18 @@ impl Config {
 
     /// Reads settings through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, LeaseError> {
-        let table = lookup(ENV_TABLE).map(|t| t.trim().to_string()).unwrap_or_default();
+        let table = lookup(ENV_TABLE)
+            .map(|t| t.trim().to_string())
+            .unwrap_or_default();
         if table.is_empty() {
-            return Err(LeaseError::Config(format!("{ENV_TABLE} is not set; set it to the table name")));
+            return Err(LeaseError::Config(format!(
+                "{ENV_TABLE} is not set; set it to the table name"
+            )));
         }
-        if table.len() > 255 || !table.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        if table.len() > 255
+            || !table
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
         {
             return Err(LeaseError::Config(format!(
                 "{ENV_TABLE} {table:?} is not a valid DynamoDB table name"
@@ -63,7 +70,9 @@ fn number(
     min: u32,
     max: u32,
 ) -> Result<u32, LeaseError> {
-    let Some(raw) = lookup(name) else { return Ok(default) };
+    let Some(raw) = lookup(name) else {
+        return Ok(default);
+    };
     match raw.trim().parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(LeaseError::Config(format!(
@@ -78,21 +87,29 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, LeaseError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
     #[test]
     fn defaults_apply_when_only_the_table_is_set() {
         let c = load(&[(ENV_TABLE, "leases")]).unwrap();
-        assert_eq!((c.default_limit, c.default_lease_seconds, c.max_retry_after), (1, 900, 30));
+        assert_eq!(
+            (c.default_limit, c.default_lease_seconds, c.max_retry_after),
+            (1, 900, 30)
+        );
     }
 
     #[test]
     fn missing_table_is_a_config_error_naming_the_variable() {
         let e = load(&[]).unwrap_err();
-        assert!(matches!(&e, LeaseError::Config(m) if m.contains(ENV_TABLE)), "{e}");
+        assert!(
+            matches!(&e, LeaseError::Config(m) if m.contains(ENV_TABLE)),
+            "{e}"
+        );
     }
 
     #[test]
@@ -104,7 +121,10 @@ mod tests {
             (ENV_MAX_RETRY_AFTER, "99999"),
         ] {
             let e = load(&[(ENV_TABLE, "t"), (name, value)]).unwrap_err();
-            assert!(matches!(&e, LeaseError::Config(m) if m.contains(name)), "{name}={value}: {e}");
+            assert!(
+                matches!(&e, LeaseError::Config(m) if m.contains(name)),
+                "{name}={value}: {e}"
+            );
         }
         assert!(load(&[(ENV_TABLE, "bad name!")]).is_err());
     }

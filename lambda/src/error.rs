@@ -37,7 +37,10 @@ impl LeaseError {
 
 impl From<LeaseError> for Diagnostic {
     fn from(err: LeaseError) -> Self {
-        Diagnostic { error_type: err.error_type().to_string(), error_message: err.to_string() }
+        Diagnostic {
+            error_type: err.error_type().to_string(),
+            error_message: err.to_string(),
+        }
     }
 }
 

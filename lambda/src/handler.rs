@@ -27,8 +27,16 @@ pub async fn handle<D: Db>(
     };
     let latency = started.elapsed();
     match &result {
-        Ok(answer) => tracing::info!(request_id, action, ?answer, ms = latency.as_millis(), "done"),
-        Err(e) => tracing::warn!(request_id, action, error_type = e.error_type(), error = %e, "failed"),
+        Ok(answer) => tracing::info!(
+            request_id,
+            action,
+            ?answer,
+            ms = latency.as_millis(),
+            "done"
+        ),
+        Err(e) => {
+            tracing::warn!(request_id, action, error_type = e.error_type(), error = %e, "failed")
+        }
     }
     if emit_metrics {
         metrics::emit(action, Counts::of(&result), latency);

@@ -46,9 +46,14 @@ impl Counts {
 
 /// The EMF line for one invocation of `action` taking `latency`.
 pub fn render(action: &str, counts: Counts, latency: Duration) -> String {
-    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     let names = ["Grants", "Waits", "Releases", "Reaps", "Errors"];
-    let mut metrics: Vec<Value> = names.iter().map(|n| json!({"Name": n, "Unit": "Count"})).collect();
+    let mut metrics: Vec<Value> = names
+        .iter()
+        .map(|n| json!({"Name": n, "Unit": "Count"}))
+        .collect();
     metrics.push(json!({"Name": "Latency", "Unit": "Milliseconds"}));
     json!({
         "_aws": {
@@ -83,9 +88,12 @@ mod tests {
 
     #[test]
     fn emf_line_declares_every_metric_it_carries() {
-        let counts = Counts { grants: 1, ..Counts::default() };
-        let v: Value = serde_json::from_str(&render("acquire", counts, Duration::from_millis(3)))
-            .unwrap();
+        let counts = Counts {
+            grants: 1,
+            ..Counts::default()
+        };
+        let v: Value =
+            serde_json::from_str(&render("acquire", counts, Duration::from_millis(3))).unwrap();
         let declared = &v["_aws"]["CloudWatchMetrics"][0]["Metrics"];
         for m in declared.as_array().unwrap() {
             let name = m["Name"].as_str().unwrap();

@@ -68,7 +68,10 @@ impl Holder {
             [
                 ("id".to_string(), AttributeValue::S(self.lease_id.clone())),
                 ("w".to_string(), AttributeValue::N(self.weight.to_string())),
-                ("exp".to_string(), AttributeValue::N(self.expires_at.to_string())),
+                (
+                    "exp".to_string(),
+                    AttributeValue::N(self.expires_at.to_string()),
+                ),
                 ("ex".to_string(), AttributeValue::S(self.execution.clone())),
             ]
             .into(),
@@ -109,7 +112,9 @@ impl Semaphore {
     /// Parses the item; a missing item is an empty semaphore. A malformed item is a
     /// configuration error: guessing its holders could exceed the limit.
     pub fn from_item(name: &str, item: Option<&Item>) -> Result<Semaphore, LeaseError> {
-        let Some(item) = item else { return Ok(Semaphore::default()) };
+        let Some(item) = item else {
+            return Ok(Semaphore::default());
+        };
         let corrupt = |what: &str| {
             LeaseError::Config(format!("semaphore item {name:?} is malformed: {what}"))
         };
@@ -123,18 +128,29 @@ impl Semaphore {
         };
         let mut holders = BTreeMap::new();
         if let Some(value) = item.get(HOLDERS) {
-            let map = value.as_m().map_err(|_| corrupt("`holders` is not a map"))?;
+            let map = value
+                .as_m()
+                .map_err(|_| corrupt("`holders` is not a map"))?;
             for (id, v) in map {
                 let holder = Holder::from_attribute(v).ok_or_else(|| corrupt(id))?;
                 holders.insert(id.clone(), holder);
             }
         }
-        Ok(Semaphore { version, has_holders: item.contains_key(HOLDERS), limit, holders })
+        Ok(Semaphore {
+            version,
+            has_holders: item.contains_key(HOLDERS),
+            limit,
+            holders,
+        })
     }
 
     /// Weight of the leases still live at `now`.
     pub fn held(&self, now: i64) -> u32 {
-        self.holders.values().filter(|h| h.live(now)).map(|h| h.weight).sum()
+        self.holders
+            .values()
+            .filter(|h| h.live(now))
+            .map(|h| h.weight)
+            .sum()
     }
 
     /// Approximate size of the holders map in bytes.
@@ -161,7 +177,10 @@ pub struct Clock {
 impl Clock {
     /// Current time in epoch seconds.
     pub fn now(&self) -> i64 {
-        let real = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         i64::try_from(real).unwrap_or(i64::MAX) + self.offset.load(Ordering::Relaxed)
     }
 

@@ -86,7 +86,11 @@ pub enum Request {
 
 /// Every answer of the protocol.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(tag = "status", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum Response {
     /// The lease is held until `expires_at` (epoch seconds).
     Acquired {
@@ -127,7 +131,9 @@ pub const STATUS_CHANGE: &str = "Step Functions Execution Status Change";
 /// Parses and validates one Lambda payload.
 pub fn parse(payload: Value) -> Result<Request, LeaseError> {
     let Value::Object(mut map) = payload else {
-        return Err(LeaseError::InvalidRequest("request must be a JSON object".into()));
+        return Err(LeaseError::InvalidRequest(
+            "request must be a JSON object".into(),
+        ));
     };
     if map.contains_key("detail-type") {
         return parse_event(&Value::Object(map)).map(Request::Reap);
@@ -174,7 +180,10 @@ fn parse_event(value: &Value) -> Result<StatusChange, LeaseError> {
         }
     };
     if text("/detail-type", "detail-type")? != STATUS_CHANGE {
-        return Err(LeaseError::field("detail-type", format!("expected {STATUS_CHANGE:?}")));
+        return Err(LeaseError::field(
+            "detail-type",
+            format!("expected {STATUS_CHANGE:?}"),
+        ));
     }
     if text("/source", "source")? != "aws.states" {
         return Err(LeaseError::field("source", "expected \"aws.states\""));
@@ -216,19 +225,26 @@ fn name(field: &str, value: &str, max: usize) -> Result<(), LeaseError> {
         return Err(LeaseError::field(field, "must not be empty"));
     }
     if value.len() > max {
-        return Err(LeaseError::field(field, format!("is {} bytes; at most {max}", value.len())));
+        return Err(LeaseError::field(
+            field,
+            format!("is {} bytes; at most {max}", value.len()),
+        ));
     }
     if value.chars().any(char::is_control) {
-        return Err(LeaseError::field(field, "must not contain control characters"));
+        return Err(LeaseError::field(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
 
 fn range(field: &str, value: Option<u32>, max: u32) -> Result<(), LeaseError> {
     match value {
-        Some(v) if v == 0 || v > max => {
-            Err(LeaseError::field(field, format!("is {v}; expected 1 to {max}")))
-        }
+        Some(v) if v == 0 || v > max => Err(LeaseError::field(
+            field,
+            format!("is {v}; expected 1 to {max}"),
+        )),
         _ => Ok(()),
     }
 }

@@ -70,7 +70,10 @@ pub struct DynamoDb {
 impl DynamoDb {
     /// Wraps `client` for `table`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoDb { client, table: table.into() }
+        DynamoDb {
+            client,
+            table: table.into(),
+        }
     }
 
     /// Builds a client from the standard AWS environment (region, credentials and

@@ -19,12 +19,19 @@ pub struct CountingDb<D> {
 impl<D> CountingDb<D> {
     /// Wraps `inner`.
     pub fn new(inner: D) -> Self {
-        CountingDb { inner, requests: AtomicU64::new(0), items_read: AtomicU64::new(0) }
+        CountingDb {
+            inner,
+            requests: AtomicU64::new(0),
+            items_read: AtomicU64::new(0),
+        }
     }
 
     /// `(requests, items read)` so far, then resets both to zero.
     pub fn take(&self) -> (u64, u64) {
-        (self.requests.swap(0, Ordering::Relaxed), self.items_read.swap(0, Ordering::Relaxed))
+        (
+            self.requests.swap(0, Ordering::Relaxed),
+            self.items_read.swap(0, Ordering::Relaxed),
+        )
     }
 }
 
@@ -32,7 +39,8 @@ impl<D: Db> Db for CountingDb<D> {
     async fn get(&self, key: &str) -> Result<Option<Item>, DbError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let item = self.inner.get(key).await?;
-        self.items_read.fetch_add(u64::from(item.is_some()), Ordering::Relaxed);
+        self.items_read
+            .fetch_add(u64::from(item.is_some()), Ordering::Relaxed);
         Ok(item)
     }
 
@@ -79,7 +87,10 @@ pub enum Op {
 impl<D> FaultDb<D> {
     /// Wraps `inner`.
     pub fn new(inner: D) -> Self {
-        FaultDb { inner, queue: Mutex::new(Vec::new()) }
+        FaultDb {
+            inner,
+            queue: Mutex::new(Vec::new()),
+        }
     }
 
     /// Queues `fault` for the next `times` calls of kind `op`.

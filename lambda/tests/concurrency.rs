@@ -29,7 +29,13 @@ async fn burst(
         let (leases, barrier, sem) = (leases.clone(), barrier.clone(), sem.to_string());
         tasks.push(tokio::spawn(async move {
             let holder = format!("r{round}-h{i}");
-            let payload = acquire(&sem, &holder, &format!("arn:exec:{round}"), limit, weight_of(i));
+            let payload = acquire(
+                &sem,
+                &holder,
+                &format!("arn:exec:{round}"),
+                limit,
+                weight_of(i),
+            );
             barrier.wait().await;
             (holder, weight_of(i), call(&leases, payload).await)
         }));
@@ -38,11 +44,19 @@ async fn burst(
     for task in tasks {
         let (holder, weight, answer) = task.await.expect("task");
         match answer.expect("acquire answered") {
-            Response::Acquired { lease_id, held, limit: l, .. } => {
+            Response::Acquired {
+                lease_id,
+                held,
+                limit: l,
+                ..
+            } => {
                 assert!(held <= l, "answer says held {held} > limit {l}");
                 granted.push((holder, lease_id, weight));
             }
-            Response::Wait { retry_after_seconds, .. } => assert!(retry_after_seconds >= 1),
+            Response::Wait {
+                retry_after_seconds,
+                ..
+            } => assert!(retry_after_seconds >= 1),
             other => panic!("unexpected answer {other:?}"),
         }
     }
@@ -75,12 +89,23 @@ async fn rounds(test: &str, limit: u32, weight_of: fn(usize) -> u32) {
     for round in 0..ROUNDS {
         let granted = burst(&leases, sem, round, limit, weight_of).await;
         let weight: u32 = granted.iter().map(|g| g.2).sum();
-        assert!(weight <= limit, "round {round}: {weight} granted over limit {limit}");
+        assert!(
+            weight <= limit,
+            "round {round}: {weight} granted over limit {limit}"
+        );
         assert!(!granted.is_empty(), "round {round}: nobody got a lease");
-        assert_eq!(held(&leases, sem).await, weight, "round {round}: stored weight differs");
+        assert_eq!(
+            held(&leases, sem).await,
+            weight,
+            "round {round}: stored weight differs"
+        );
         max_seen = max_seen.max(weight);
         release_all(&leases, sem, granted).await;
-        assert_eq!(held(&leases, sem).await, 0, "round {round}: slots left after release");
+        assert_eq!(
+            held(&leases, sem).await,
+            0,
+            "round {round}: slots left after release"
+        );
     }
     println!("{test}: max weight held in any round {max_seen} (limit {limit})");
 }
@@ -118,26 +143,38 @@ async fn emulator_serialises_conditional_writes() {
             successes += u64::from(task.await.expect("task"));
         }
         let fin = read_count(&leases.db, &key).await;
-        assert_eq!(fin, successes, "round {round}: {successes} successes, final count {fin}");
+        assert_eq!(
+            fin, successes,
+            "round {round}: {successes} successes, final count {fin}"
+        );
         assert!(successes >= 1);
     }
 }
 
 async fn read_count(db: &impl Db, key: &str) -> u64 {
     let item = db.get(key).await.expect("get");
-    item.and_then(|i| i.get("c").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
+    item.and_then(|i| {
+        i.get("c")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+    })
+    .unwrap_or(0)
 }
 
 async fn increment_if(db: &impl Db, key: &str, seen: u64) -> bool {
-    let mut u = Update { key: key.to_string(), ..Update::default() };
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
     u.expression = "SET c = :next".into();
-    u.values.insert(":next".into(), AttributeValue::N((seen + 1).to_string()));
+    u.values
+        .insert(":next".into(), AttributeValue::N((seen + 1).to_string()));
     if seen == 0 {
         u.condition = Some(format!("attribute_not_exists({KEY})"));
     } else {
         u.condition = Some("c = :seen".into());
-        u.values.insert(":seen".into(), AttributeValue::N(seen.to_string()));
+        u.values
+            .insert(":seen".into(), AttributeValue::N(seen.to_string()));
     }
     match db.update(u).await {
         Ok(_) => true,

@@ -31,7 +31,9 @@ async fn acquire_repeated_by_the_same_holder_returns_the_same_lease() {
     let again = call(&leases, acquire(SEM, "h1", EXEC, 1, 1)).await.unwrap();
     assert_eq!(first, again, "a retried acquire must answer the same lease");
     assert_eq!(held(&leases, SEM).await, 1);
-    assert!(is_wait(&call(&leases, acquire(SEM, "h2", EXEC, 1, 1)).await));
+    assert!(is_wait(
+        &call(&leases, acquire(SEM, "h2", EXEC, 1, 1)).await
+    ));
 }
 
 #[tokio::test]
@@ -55,23 +57,42 @@ async fn acquire_answered_wait_after_an_ambiguous_write_is_granted_once_on_retry
     leases.db.inject(Op::Update, Fault::LoseResponse, 1);
     leases.db.inject(Op::Update, Fault::Throttle, 2);
     let first = call(&leases, acquire(SEM, "h1", EXEC, 2, 1)).await;
-    assert!(is_wait(&first), "unknown outcome must answer wait, got {first:?}");
+    assert!(
+        is_wait(&first),
+        "unknown outcome must answer wait, got {first:?}"
+    );
     leases.db.clear();
     let second = call(&leases, acquire(SEM, "h1", EXEC, 2, 1)).await.unwrap();
-    assert!(matches!(second, Response::Acquired { held: 1, .. }), "{second:?}");
-    assert_eq!(held(&leases, SEM).await, 1, "the retry must not take a second slot");
+    assert!(
+        matches!(second, Response::Acquired { held: 1, .. }),
+        "{second:?}"
+    );
+    assert_eq!(
+        held(&leases, SEM).await,
+        1,
+        "the retry must not take a second slot"
+    );
 }
 
 #[tokio::test]
 async fn throttled_reads_answer_wait_and_write_nothing() {
     let leases = faulty("throttleget", 3).await;
     leases.db.inject(Op::Get, Fault::Throttle, 3);
-    assert!(is_wait(&call(&leases, acquire(SEM, "h1", EXEC, 3, 1)).await));
+    assert!(is_wait(
+        &call(&leases, acquire(SEM, "h1", EXEC, 3, 1)).await
+    ));
     assert_eq!(held(&leases, SEM).await, 0);
     let table = leases.config.table.clone();
     let client = common::client();
-    assert_eq!(common::item_count(&client, &table).await, 0, "nothing may be written");
-    assert!(matches!(call(&leases, acquire(SEM, "h1", EXEC, 3, 1)).await, Ok(Response::Acquired { .. })));
+    assert_eq!(
+        common::item_count(&client, &table).await,
+        0,
+        "nothing may be written"
+    );
+    assert!(matches!(
+        call(&leases, acquire(SEM, "h1", EXEC, 3, 1)).await,
+        Ok(Response::Acquired { .. })
+    ));
 }
 
 #[tokio::test]
@@ -79,7 +100,9 @@ async fn throttled_grant_answers_wait_never_acquired() {
     let leases = faulty("throttleput", 3).await;
     leases.db.inject(Op::Update, Fault::Pass, 1);
     leases.db.inject(Op::Update, Fault::Throttle, 3);
-    assert!(is_wait(&call(&leases, acquire(SEM, "h1", EXEC, 3, 1)).await));
+    assert!(is_wait(
+        &call(&leases, acquire(SEM, "h1", EXEC, 3, 1)).await
+    ));
     assert_eq!(held(&leases, SEM).await, 0);
 }
 
@@ -88,7 +111,10 @@ async fn throttling_that_clears_within_the_retries_still_grants() {
     let leases = faulty("throttleshort", 3).await;
     leases.db.inject(Op::Get, Fault::Throttle, 2);
     let answer = call(&leases, acquire(SEM, "h1", EXEC, 3, 1)).await;
-    assert!(matches!(answer, Ok(Response::Acquired { .. })), "{answer:?}");
+    assert!(
+        matches!(answer, Ok(Response::Acquired { .. })),
+        "{answer:?}"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +125,10 @@ async fn throttled_release_fails_with_a_retryable_error_and_keeps_the_lease() {
     let err = call(&leases, release(SEM, "h1", &id)).await.unwrap_err();
     assert_eq!(err.error_type(), "Lease.Unavailable");
     assert_eq!(held(&leases, SEM).await, 1);
-    assert_eq!(call(&leases, release(SEM, "h1", &id)).await, Ok(Response::Released));
+    assert_eq!(
+        call(&leases, release(SEM, "h1", &id)).await,
+        Ok(Response::Released)
+    );
 }
 
 #[tokio::test]
@@ -107,8 +136,14 @@ async fn double_release_frees_one_slot_only() {
     let leases = common::leases("double", 2).await;
     let a = lease_id(&call(&leases, acquire(SEM, "a", EXEC, 2, 1)).await.unwrap());
     lease_id(&call(&leases, acquire(SEM, "b", EXEC, 2, 1)).await.unwrap());
-    assert_eq!(call(&leases, release(SEM, "a", &a)).await, Ok(Response::Released));
-    assert_eq!(call(&leases, release(SEM, "a", &a)).await, Ok(Response::NotHeld));
+    assert_eq!(
+        call(&leases, release(SEM, "a", &a)).await,
+        Ok(Response::Released)
+    );
+    assert_eq!(
+        call(&leases, release(SEM, "a", &a)).await,
+        Ok(Response::NotHeld)
+    );
     assert_eq!(held(&leases, SEM).await, 1, "b must still hold its slot");
 }
 
@@ -118,10 +153,21 @@ async fn release_of_unknown_or_foreign_lease_frees_nothing() {
     let a = lease_id(&call(&leases, acquire(SEM, "a", EXEC, 2, 1)).await.unwrap());
     let b = lease_id(&call(&leases, acquire(SEM, "b", EXEC, 2, 1)).await.unwrap());
     let forged = format!("000000000000000000000000.{}", leases.clock.now() + 900);
-    for (holder, id) in [("a", b.as_str()), ("b", a.as_str()), ("a", forged.as_str()), ("c", &a)] {
-        assert_eq!(call(&leases, release(SEM, holder, id)).await, Ok(Response::NotHeld));
+    for (holder, id) in [
+        ("a", b.as_str()),
+        ("b", a.as_str()),
+        ("a", forged.as_str()),
+        ("c", &a),
+    ] {
+        assert_eq!(
+            call(&leases, release(SEM, holder, id)).await,
+            Ok(Response::NotHeld)
+        );
     }
-    assert_eq!(call(&leases, release("other-sem", "a", &a)).await, Ok(Response::NotHeld));
+    assert_eq!(
+        call(&leases, release("other-sem", "a", &a)).await,
+        Ok(Response::NotHeld)
+    );
     assert_eq!(held(&leases, SEM).await, 2);
 }
 
@@ -133,13 +179,28 @@ async fn expired_lease_stops_counting_before_ttl_deletes_it() {
     let a = lease_id(&call(&leases, payload).await.unwrap());
     assert!(is_wait(&call(&leases, acquire(SEM, "b", EXEC, 1, 1)).await));
     leases.clock.advance(60);
-    assert_eq!(stored_holders(&leases).await, 1, "the expired entry is still stored");
+    assert_eq!(
+        stored_holders(&leases).await,
+        1,
+        "the expired entry is still stored"
+    );
     assert_eq!(held(&leases, SEM).await, 0, "but it no longer counts");
     let b = call(&leases, acquire(SEM, "b", EXEC, 1, 1)).await.unwrap();
     assert!(matches!(b, Response::Acquired { held: 1, .. }), "{b:?}");
-    assert_eq!(stored_holders(&leases).await, 1, "the grant pruned the expired entry");
-    assert_eq!(call(&leases, release(SEM, "a", &a)).await, Ok(Response::Lost));
-    assert_eq!(held(&leases, SEM).await, 1, "a's late release must not free b's slot");
+    assert_eq!(
+        stored_holders(&leases).await,
+        1,
+        "the grant pruned the expired entry"
+    );
+    assert_eq!(
+        call(&leases, release(SEM, "a", &a)).await,
+        Ok(Response::Lost)
+    );
+    assert_eq!(
+        held(&leases, SEM).await,
+        1,
+        "a's late release must not free b's slot"
+    );
 }
 
 #[tokio::test]
@@ -147,12 +208,25 @@ async fn release_after_expiry_answers_lost_and_removes_the_entry() {
     let leases = common::leases("lost", 1).await;
     let a = lease_id(&call(&leases, acquire(SEM, "a", EXEC, 1, 1)).await.unwrap());
     leases.clock.advance(901);
-    assert_eq!(call(&leases, release(SEM, "a", &a)).await, Ok(Response::Lost));
+    assert_eq!(
+        call(&leases, release(SEM, "a", &a)).await,
+        Ok(Response::Lost)
+    );
     assert_eq!(stored_holders(&leases).await, 0);
-    assert_eq!(call(&leases, release(SEM, "a", &a)).await, Ok(Response::Lost));
+    assert_eq!(
+        call(&leases, release(SEM, "a", &a)).await,
+        Ok(Response::Lost)
+    );
 }
 
 async fn stored_holders<D: Db>(leases: &Leases<D>) -> usize {
-    let item = leases.db.get(&semaphore_key(SEM)).await.unwrap().unwrap_or_default();
-    item.get(HOLDERS).and_then(|h| h.as_m().ok()).map_or(0, |m| m.len())
+    let item = leases
+        .db
+        .get(&semaphore_key(SEM))
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    item.get(HOLDERS)
+        .and_then(|h| h.as_m().ok())
+        .map_or(0, |m| m.len())
 }

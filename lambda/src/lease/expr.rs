@@ -18,11 +18,15 @@ pub const PATHS_PER_WRITE: usize = 40;
 /// Adds `holder` under `id`, prunes `expired`, and bumps the version, on condition that the
 /// version (and presence of the holders map) is still what `seen` says.
 pub fn grant(key: &str, id: &str, holder: &Holder, seen: &Semaphore, expired: &[&str]) -> Update {
-    let mut u = Update { key: key.to_string(), ..Update::default() };
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
     name(&mut u, "#h", HOLDERS);
     name(&mut u, "#v", VERSION);
     let next = seen.version.unwrap_or(0) + 1;
-    u.values.insert(":nv".into(), AttributeValue::N(next.to_string()));
+    u.values
+        .insert(":nv".into(), AttributeValue::N(next.to_string()));
     if seen.has_holders {
         name(&mut u, "#k", id);
         u.values.insert(":e".into(), holder.to_attribute());
@@ -37,7 +41,8 @@ pub fn grant(key: &str, id: &str, holder: &Holder, seen: &Semaphore, expired: &[
             })
             .collect();
         if !removes.is_empty() {
-            u.expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+            u.expression
+                .push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
     } else {
         let map = HashMap::from([(id.to_string(), holder.to_attribute())]);
@@ -51,7 +56,8 @@ pub fn grant(key: &str, id: &str, holder: &Holder, seen: &Semaphore, expired: &[
 fn version_condition(u: &mut Update, seen: &Semaphore) -> String {
     let mut cond = match seen.version {
         Some(v) => {
-            u.values.insert(":ov".into(), AttributeValue::N(v.to_string()));
+            u.values
+                .insert(":ov".into(), AttributeValue::N(v.to_string()));
             "#v = :ov".to_string()
         }
         None => "attribute_not_exists(#v)".to_string(),
@@ -65,14 +71,18 @@ fn version_condition(u: &mut Update, seen: &Semaphore) -> String {
 /// Removes the listed holders, each only if it still carries the lease id given (fencing).
 /// Returns the old values of the removed entries.
 pub fn remove_fenced(key: &str, leases: &[(&str, &str)]) -> Update {
-    let mut u = Update { key: key.to_string(), ..Update::default() };
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
     name(&mut u, "#h", HOLDERS);
     name(&mut u, "#id", "id");
     let mut paths = Vec::new();
     let mut conds = Vec::new();
     for (i, (holder, lease_id)) in leases.iter().enumerate() {
         name(&mut u, &format!("#k{i}"), holder);
-        u.values.insert(format!(":l{i}"), AttributeValue::S(lease_id.to_string()));
+        u.values
+            .insert(format!(":l{i}"), AttributeValue::S(lease_id.to_string()));
         paths.push(format!("#h.#k{i}"));
         conds.push(format!("#h.#k{i}.#id = :l{i}"));
     }
@@ -85,22 +95,32 @@ pub fn remove_fenced(key: &str, leases: &[(&str, &str)]) -> Update {
 /// Records that an execution touched `semaphore` (idempotent set add) and keeps the index
 /// alive until `ttl`.
 pub fn index(key: &str, semaphore: &str, ttl: i64) -> Update {
-    let mut u = Update { key: key.to_string(), ..Update::default() };
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
     name(&mut u, "#s", SEMAPHORES);
     name(&mut u, "#t", TTL);
-    u.values.insert(":s".into(), AttributeValue::Ss(vec![semaphore.to_string()]));
-    u.values.insert(":t".into(), AttributeValue::N(ttl.to_string()));
+    u.values
+        .insert(":s".into(), AttributeValue::Ss(vec![semaphore.to_string()]));
+    u.values
+        .insert(":t".into(), AttributeValue::N(ttl.to_string()));
     u.expression = "ADD #s :s SET #t = :t".into();
     u
 }
 
 /// Counts one more wait of a holder and returns the new count.
 pub fn count_wait(key: &str, ttl: i64) -> Update {
-    let mut u = Update { key: key.to_string(), ..Update::default() };
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
     name(&mut u, "#n", ATTEMPTS);
     name(&mut u, "#t", TTL);
-    u.values.insert(":one".into(), AttributeValue::N("1".into()));
-    u.values.insert(":t".into(), AttributeValue::N(ttl.to_string()));
+    u.values
+        .insert(":one".into(), AttributeValue::N("1".into()));
+    u.values
+        .insert(":t".into(), AttributeValue::N(ttl.to_string()));
     u.expression = "ADD #n :one SET #t = :t".into();
     u.returns = Some(ReturnValue::UpdatedNew);
     u

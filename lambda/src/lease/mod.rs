@@ -59,7 +59,10 @@ impl<D: Db> Leases<D> {
             }
             let weight = req.weight.unwrap_or(1);
             if weight > limit {
-                return Err(LeaseError::field("weight", format!("{weight} exceeds limit {limit}")));
+                return Err(LeaseError::field(
+                    "weight",
+                    format!("{weight} exceeds limit {limit}"),
+                ));
             }
             if held + weight > limit || !fits(&sem, now, req) {
                 return Ok(self.wait(req, held, limit).await);
@@ -98,7 +101,9 @@ impl<D: Db> Leases<D> {
     async fn index(&self, req: &Acquire, now: i64) -> Result<(), DbError> {
         let ttl = now + i64::from(self.lease_seconds(req)) + INDEX_GRACE_SECONDS;
         let update = expr::index(&execution_key(&req.execution), &req.semaphore, ttl);
-        with_retries(|| self.db.update(update.clone())).await.map(|_| ())
+        with_retries(|| self.db.update(update.clone()))
+            .await
+            .map(|_| ())
     }
 
     async fn commit(
@@ -116,7 +121,9 @@ impl<D: Db> Leases<D> {
             .map(|(id, _)| id.as_str())
             .collect();
         let update = expr::grant(key, &req.holder, holder, sem, &expired);
-        with_retries(|| self.db.update(update.clone())).await.map(|_| ())
+        with_retries(|| self.db.update(update.clone()))
+            .await
+            .map(|_| ())
     }
 
     fn new_holder(&self, req: &Acquire, weight: u32, now: i64) -> Holder {
@@ -130,7 +137,8 @@ impl<D: Db> Leases<D> {
     }
 
     fn lease_seconds(&self, req: &Acquire) -> u32 {
-        req.lease_seconds.unwrap_or(self.config.default_lease_seconds)
+        req.lease_seconds
+            .unwrap_or(self.config.default_lease_seconds)
     }
 }
 
@@ -138,13 +146,22 @@ impl<D: Db> Leases<D> {
 struct Unavailable;
 
 fn acquired(h: &Holder, held: u32, limit: u32) -> Response {
-    Response::Acquired { lease_id: h.lease_id.clone(), expires_at: h.expires_at, held, limit }
+    Response::Acquired {
+        lease_id: h.lease_id.clone(),
+        expires_at: h.expires_at,
+        held,
+        limit,
+    }
 }
 
 /// True when adding the request's entry keeps the live holders within the item budget.
 fn fits(sem: &Semaphore, now: i64, req: &Acquire) -> bool {
-    let live: usize =
-        sem.holders.iter().filter(|(_, h)| h.live(now)).map(|(id, h)| h.approx_bytes(id)).sum();
+    let live: usize = sem
+        .holders
+        .iter()
+        .filter(|(_, h)| h.live(now))
+        .map(|(id, h)| h.approx_bytes(id))
+        .sum();
     live + req.holder.len() + req.execution.len() + 80 <= ITEM_BUDGET_BYTES
 }
 

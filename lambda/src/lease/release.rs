@@ -12,7 +12,13 @@ use crate::protocol::{Release, Response, StatusChange};
 use crate::store::{jitter_ms, with_retries, Db, DbError, Item};
 
 /// Execution statuses after which an execution can hold nothing.
-pub const TERMINAL: &[&str] = &["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
+pub const TERMINAL: &[&str] = &[
+    "SUCCEEDED",
+    "FAILED",
+    "TIMED_OUT",
+    "ABORTED",
+    "PENDING_REDRIVE",
+];
 
 impl<D: Db> Leases<D> {
     /// Releases one lease: `released`, `lost` (it had expired) or `not_held`. One request.
@@ -64,7 +70,9 @@ impl<D: Db> Leases<D> {
                 Err(e) => return Err(failure(e)),
             }
         }
-        Err(LeaseError::Unavailable(format!("semaphore {semaphore:?} kept changing; try again")))
+        Err(LeaseError::Unavailable(format!(
+            "semaphore {semaphore:?} kept changing; try again"
+        )))
     }
 
     /// Handles an execution status change: on a terminal status, frees what the execution
@@ -80,7 +88,9 @@ impl<D: Db> Leases<D> {
             released += self.release_execution(&semaphore, &event.execution).await?;
         }
         if index.is_some() {
-            with_retries(|| self.db.delete(&key)).await.map_err(failure)?;
+            with_retries(|| self.db.delete(&key))
+                .await
+                .map_err(failure)?;
         }
         Ok(Response::Reaped { released })
     }

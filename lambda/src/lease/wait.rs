@@ -29,20 +29,30 @@ impl<D: Db> Leases<D> {
     pub(super) async fn wait(&self, req: &Acquire, held: u32, limit: u32) -> Response {
         let attempt = self.count_wait(req).await.unwrap_or(1);
         let retry_after_seconds = backoff(attempt, self.config.max_retry_after);
-        Response::Wait { retry_after_seconds, held, limit }
+        Response::Wait {
+            retry_after_seconds,
+            held,
+            limit,
+        }
     }
 
     /// The `wait` answer when DynamoDB stayed unavailable: never granted (invariant 7).
     pub(super) fn busy(&self, (held, limit): (u32, u32)) -> Response {
         tracing::warn!("DynamoDB unavailable after retries; answering wait");
         let retry_after_seconds = backoff(UNAVAILABLE_ATTEMPT, self.config.max_retry_after);
-        Response::Wait { retry_after_seconds, held, limit }
+        Response::Wait {
+            retry_after_seconds,
+            held,
+            limit,
+        }
     }
 
     async fn count_wait(&self, req: &Acquire) -> Option<u32> {
         let ttl = self.clock.now() + WAITER_TTL_SECONDS;
         let update = expr::count_wait(&waiter_key(&req.semaphore, &req.holder), ttl);
-        let item = with_retries(|| self.db.update(update.clone())).await.ok()??;
+        let item = with_retries(|| self.db.update(update.clone()))
+            .await
+            .ok()??;
         item.get(ATTEMPTS)?.as_n().ok()?.parse().ok()
     }
 }

@@ -97,7 +97,11 @@ pub async fn leases(test: &str, default_limit: u32) -> Leases<DynamoDb> {
     std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
     let client = client();
     let name = table(&client, test).await;
-    Leases::new(DynamoDb::new(client, name.clone()), config(&name, default_limit), Clock::default())
+    Leases::new(
+        DynamoDb::new(client, name.clone()),
+        config(&name, default_limit),
+        Clock::default(),
+    )
 }
 
 /// Sends a JSON payload through the parser and handler.

@@ -1,0 +1,153 @@
+//! Invariant 5 against the emulator: the reaper and `releaseExecution` free a finished
+//! execution's leases at once, and only that execution's.
+
+mod common;
+
+use asl_guard_lease::model::execution_key;
+use asl_guard_lease::protocol::Response;
+use asl_guard_lease::store::Db;
+use common::{acquire, call, held, lease_id, release};
+use serde_json::{json, Value};
+
+const E: &str = "arn:aws:states:us-east-1:123456789012:execution:sm:stopped";
+const F: &str = "arn:aws:states:us-east-1:123456789012:execution:sm:other";
+
+/// An EventBridge event as delivered, with the fields the reaper does not use.
+fn status_event(execution: &str, status: &str) -> Value {
+    json!({
+        "version": "0",
+        "id": "315c1398-40ff-a850-213b-158f73e60175",
+        "detail-type": "Step Functions Execution Status Change",
+        "source": "aws.states",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [execution],
+        "detail": {
+            "executionArn": execution,
+            "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:sm",
+            "name": "stopped",
+            "status": status,
+            "startDate": 1767225600000u64,
+            "stopDate": 1767225660000u64,
+            "input": "{}",
+            "output": null
+        }
+    })
+}
+
+#[tokio::test]
+async fn reaper_frees_everything_a_stopped_execution_holds_on_every_semaphore() {
+    let leases = common::leases("reaper", 5).await;
+    for (sem, holder, exec) in [
+        ("s1", "e1", E),
+        ("s1", "e2", E),
+        ("s2", "e3", E),
+        ("s1", "f1", F),
+    ] {
+        lease_id(
+            &call(&leases, acquire(sem, holder, exec, 5, 1))
+                .await
+                .unwrap(),
+        );
+    }
+    let answer = call(&leases, status_event(E, "ABORTED")).await;
+    assert_eq!(answer, Ok(Response::Reaped { released: 3 }));
+    assert_eq!(held(&leases, "s1").await, 1, "F's lease must stay");
+    assert_eq!(held(&leases, "s2").await, 0);
+    assert!(
+        leases.db.get(&execution_key(E)).await.unwrap().is_none(),
+        "index deleted"
+    );
+    let again = call(&leases, status_event(E, "ABORTED")).await;
+    assert_eq!(
+        again,
+        Ok(Response::Reaped { released: 0 }),
+        "reaping twice is harmless"
+    );
+}
+
+#[tokio::test]
+async fn every_terminal_status_reaps_and_running_reaps_nothing() {
+    let leases = common::leases("statuses", 5).await;
+    lease_id(&call(&leases, acquire("s", "h0", E, 5, 1)).await.unwrap());
+    let running = call(&leases, status_event(E, "RUNNING")).await;
+    assert_eq!(running, Ok(Response::Reaped { released: 0 }));
+    assert_eq!(held(&leases, "s").await, 1);
+    for (i, status) in ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+        .iter()
+        .enumerate()
+    {
+        let exec = format!("{E}-{i}");
+        lease_id(
+            &call(&leases, acquire("s", &format!("h{}", i + 1), &exec, 5, 1))
+                .await
+                .unwrap(),
+        );
+        let answer = call(&leases, status_event(&exec, status)).await;
+        assert_eq!(answer, Ok(Response::Reaped { released: 1 }), "{status}");
+    }
+    assert_eq!(held(&leases, "s").await, 1);
+}
+
+#[tokio::test]
+async fn release_after_reap_is_not_held_and_frees_nothing_else() {
+    let leases = common::leases("reaprelease", 2).await;
+    let e1 = lease_id(&call(&leases, acquire("s", "e1", E, 2, 1)).await.unwrap());
+    call(&leases, status_event(E, "FAILED")).await.unwrap();
+    lease_id(&call(&leases, acquire("s", "f1", F, 2, 1)).await.unwrap());
+    assert_eq!(
+        call(&leases, release("s", "e1", &e1)).await,
+        Ok(Response::NotHeld)
+    );
+    assert_eq!(held(&leases, "s").await, 1);
+}
+
+#[tokio::test]
+async fn release_execution_frees_only_that_execution_on_that_semaphore() {
+    let leases = common::leases("relexec", 10).await;
+    for i in 0..4 {
+        lease_id(
+            &call(&leases, acquire("s1", &format!("e{i}"), E, 10, 2))
+                .await
+                .unwrap(),
+        );
+    }
+    lease_id(&call(&leases, acquire("s1", "f", F, 10, 1)).await.unwrap());
+    lease_id(&call(&leases, acquire("s2", "e", E, 10, 1)).await.unwrap());
+    let payload = json!({"action": "releaseExecution", "semaphore": "s1", "execution": E});
+    assert_eq!(
+        call(&leases, payload.clone()).await,
+        Ok(Response::Reaped { released: 4 })
+    );
+    assert_eq!(held(&leases, "s1").await, 1);
+    assert_eq!(
+        held(&leases, "s2").await,
+        1,
+        "other semaphores are untouched"
+    );
+    assert_eq!(
+        call(&leases, payload).await,
+        Ok(Response::Reaped { released: 0 })
+    );
+}
+
+#[tokio::test]
+async fn release_execution_removes_more_holders_than_fit_in_one_write() {
+    let leases = common::leases("relexecbig", 1000).await;
+    let n = asl_guard_lease::lease::PATHS_PER_WRITE * 2 + 5;
+    for i in 0..n {
+        lease_id(
+            &call(&leases, acquire("s", &format!("e{i}"), E, 1000, 1))
+                .await
+                .unwrap(),
+        );
+    }
+    let payload = json!({"action": "releaseExecution", "semaphore": "s", "execution": E});
+    let released = u32::try_from(n).unwrap();
+    assert_eq!(
+        call(&leases, payload).await,
+        Ok(Response::Reaped { released })
+    );
+    assert_eq!(held(&leases, "s").await, 0);
+}
