@@ -61,7 +61,7 @@
 //!    acquire answers `wait` (never `acquired`), release and reaping fail with
 //!    `Lease.Unavailable` so Step Functions retries them. Costs: acquire 3 requests (1 item
 //!    read), release 1, independent of the number of holders (the item's *size* grows with
-//!    them, bounded by `limit` <= 1000 and a 350 KB budget past which acquire waits).
+//!    them, bounded by `limit` <= 5000 and a 350 KB budget past which acquire waits).
 //!
 //! Waiting holders back off by the count in their own `wait#` item: it never grows the
 //! semaphore item, never counts toward `held`, and does not contend with grants.

@@ -124,7 +124,10 @@ impl Semaphore {
         };
         let limit = match item.get(LIMIT) {
             None => None,
-            Some(v) => Some(stored_limit(v).ok_or_else(|| corrupt("`limit` must be 1 to 1000"))?),
+            Some(v) => Some(
+                stored_limit(v)
+                    .ok_or_else(|| corrupt("`limit` must be a whole number from 1 to 5000"))?,
+            ),
         };
         let mut holders = BTreeMap::new();
         if let Some(value) = item.get(HOLDERS) {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::error::LeaseError;
 
 /// Largest accepted `limit` (also bounds the semaphore item's size, see the crate docs).
-pub const MAX_LIMIT: u32 = 1000;
+pub const MAX_LIMIT: u32 = 5000;
 /// Largest accepted `leaseSeconds`: one year, the longest a Standard execution runs.
 pub const MAX_LEASE_SECONDS: u32 = 31_536_000;
 /// Longest semaphore name in bytes.

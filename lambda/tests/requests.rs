@@ -44,7 +44,7 @@ fn bad_requests() -> Vec<(Value, &'static str)> {
         (without("execution"), "execution"),
         (with("execution", json!("")), "execution"),
         (with("limit", json!(0)), "limit"),
-        (with("limit", json!(1001)), "limit"),
+        (with("limit", json!(5001)), "limit"),
         (with("limit", json!("5")), "limit"),
         (with("limit", json!(-1)), "limit"),
         (with("weight", json!(0)), "weight"),

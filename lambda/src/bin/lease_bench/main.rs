@@ -1,0 +1,315 @@
+//! `lease-bench`: prints what one acquire + release costs with 0 to 1000 leases held (DynamoDB
+//! requests, items read, handler time) next to the count-then-put baseline, and the time from
+//! process start to first answer of a bootstrap driven through a local Runtime API stand-in.
+//! Figures only, no assertions. Needs the emulator: ASL_GUARD_DYNAMODB_ENDPOINT.
+//!
+//! Usage: lease-bench [--cycles N] [--starts N] [--bootstrap PATH [ARGS...]]
+
+mod baseline;
+mod runtime_api;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use asl_guard_lease::config::Config;
+use asl_guard_lease::handler::handle;
+use asl_guard_lease::lease::Leases;
+use asl_guard_lease::model::{semaphore_key, Clock, Holder, HOLDERS, VERSION};
+use asl_guard_lease::store::{DynamoDb, KEY};
+use asl_guard_lease::testkit::CountingDb;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::types::{AttributeDefinition, AttributeValue, BillingMode};
+use aws_sdk_dynamodb::types::{KeySchemaElement, KeyType, ScalarAttributeType};
+use aws_sdk_dynamodb::Client;
+use serde_json::json;
+
+type BoxError = Box<dyn std::error::Error>;
+
+const HELD: [usize; 4] = [0, 10, 100, 1000];
+const EXEC: &str = "arn:aws:states:us-east-1:123456789012:execution:bench:run-0001";
+
+struct Options {
+    cycles: usize,
+    starts: usize,
+    bootstrap: Option<Vec<String>>,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let options = options()?;
+    let endpoint = std::env::var("ASL_GUARD_DYNAMODB_ENDPOINT").map_err(|_| {
+        "ASL_GUARD_DYNAMODB_ENDPOINT is not set; start the emulator with \
+         `node tools/dynalite-server.js 8000` and export ASL_GUARD_DYNAMODB_ENDPOINT=http://127.0.0.1:8000"
+    })?;
+    let client = client(&endpoint);
+    let run = std::process::id();
+    println!(
+        "lease-bench: {} cycles per row, emulator {endpoint}\n",
+        options.cycles
+    );
+    println!("per acquire + release cycle            | this design                      | count-then-put baseline");
+    println!("held | requests | items read | item KB | acquire ms | release ms | requests | items read | acquire ms");
+    for held in HELD {
+        let ours = measure_ours(
+            &client,
+            &format!("bench-{run}-{held}"),
+            held,
+            options.cycles,
+        )
+        .await?;
+        let base =
+            measure_baseline(&client, &format!("base-{run}-{held}"), held, options.cycles).await?;
+        println!(
+            "{held:>4} | {:>8.1} | {:>10.1} | {:>7.1} | {:>10.2} | {:>10.2} | {:>8.1} | {:>10.1} | {:>10.2}",
+            ours.requests, ours.items, ours.kb, ours.acquire_ms, ours.release_ms,
+            base.requests, base.items, base.acquire_ms
+        );
+    }
+    cold_starts(&options, &endpoint, &client, run).await
+}
+
+fn options() -> Result<Options, BoxError> {
+    let mut o = Options {
+        cycles: 20,
+        starts: 5,
+        bootstrap: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--cycles" => o.cycles = args.next().ok_or("--cycles N")?.parse()?,
+            "--starts" => o.starts = args.next().ok_or("--starts N")?.parse()?,
+            "--bootstrap" => o.bootstrap = Some(args.by_ref().collect()),
+            other => return Err(format!("unknown argument {other:?}; see the file's docs").into()),
+        }
+    }
+    Ok(o)
+}
+
+fn client(endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+        .endpoint_url(endpoint)
+        .build();
+    Client::from_conf(config)
+}
+
+async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
+    client
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(KEY)
+                .attribute_type(ScalarAttributeType::S)
+                .build()?,
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(KEY)
+                .key_type(KeyType::Hash)
+                .build()?,
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Averages of one row.
+#[derive(Default)]
+struct Row {
+    requests: f64,
+    items: f64,
+    kb: f64,
+    acquire_ms: f64,
+    release_ms: f64,
+}
+
+/// Writes `held` live holders straight into the semaphore item (set-up, not measured).
+async fn fill(client: &Client, table: &str, held: usize) -> Result<f64, BoxError> {
+    let exp = Clock::default().now() + 3600;
+    let mut holders = std::collections::HashMap::new();
+    let mut bytes = 0;
+    for i in 0..held {
+        let id = format!("{EXEC}/holder-{i:04}");
+        let h = Holder {
+            lease_id: format!("{:024x}.{exp}", i),
+            weight: 1,
+            expires_at: exp,
+            execution: EXEC.into(),
+        };
+        bytes += h.approx_bytes(&id);
+        holders.insert(id, h.to_attribute());
+    }
+    client
+        .put_item()
+        .table_name(table)
+        .item(KEY, AttributeValue::S(semaphore_key("bench")))
+        .item(VERSION, AttributeValue::N("1".into()))
+        .item(HOLDERS, AttributeValue::M(holders))
+        .send()
+        .await?;
+    Ok(bytes as f64 / 1024.0)
+}
+
+async fn measure_ours(
+    client: &Client,
+    table: &str,
+    held: usize,
+    cycles: usize,
+) -> Result<Row, BoxError> {
+    create_table(client, table).await?;
+    let kb = fill(client, table, held).await?;
+    let config = Config {
+        table: table.into(),
+        default_limit: 1,
+        default_lease_seconds: 900,
+        max_retry_after: 30,
+    };
+    let leases = Leases::new(
+        CountingDb::new(DynamoDb::new(client.clone(), table)),
+        config,
+        Clock::default(),
+    );
+    let mut row = Row {
+        kb,
+        ..Row::default()
+    };
+    for i in 0..cycles {
+        let holder = format!("{EXEC}/probe-{i:04}");
+        let acquire = json!({"action": "acquire", "semaphore": "bench", "holder": holder,
+                             "execution": EXEC, "limit": held + 1});
+        leases.db.take();
+        let started = Instant::now();
+        let answer = handle(&leases, acquire, "bench", false).await?;
+        row.acquire_ms += ms(started.elapsed());
+        let lease_id = serde_json::to_value(&answer)?["leaseId"]
+            .as_str()
+            .ok_or("not acquired")?
+            .to_string();
+        let release = json!({"action": "release", "semaphore": "bench", "holder": holder, "leaseId": lease_id});
+        let started = Instant::now();
+        handle(&leases, release, "bench", false).await?;
+        row.release_ms += ms(started.elapsed());
+        let (requests, items) = leases.db.take();
+        row.requests += requests as f64;
+        row.items += items as f64;
+    }
+    Ok(average(row, cycles))
+}
+
+async fn measure_baseline(
+    client: &Client,
+    table: &str,
+    held: usize,
+    cycles: usize,
+) -> Result<Row, BoxError> {
+    baseline::create_table(client, table).await?;
+    baseline::fill(client, table, "bench", held).await?;
+    let mut row = Row::default();
+    for _ in 0..cycles {
+        let c = baseline::cycle(client, table, "bench").await?;
+        row.requests += c.requests as f64;
+        row.items += c.items_read as f64;
+        row.acquire_ms += ms(c.acquire);
+        row.release_ms += ms(c.release);
+    }
+    Ok(average(row, cycles))
+}
+
+fn average(row: Row, n: usize) -> Row {
+    let n = n.max(1) as f64;
+    Row {
+        requests: row.requests / n,
+        items: row.items / n,
+        kb: row.kb,
+        acquire_ms: row.acquire_ms / n,
+        release_ms: row.release_ms / n,
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn cold_starts(
+    options: &Options,
+    endpoint: &str,
+    client: &Client,
+    run: u32,
+) -> Result<(), BoxError> {
+    let command = match &options.bootstrap {
+        Some(c) if !c.is_empty() => c.clone(),
+        _ => vec![default_bootstrap()?],
+    };
+    let table = format!("cold-{run}");
+    create_table(client, &table).await?;
+    println!(
+        "\nprocess start to first answer, {} starts of: {}",
+        options.starts,
+        command.join(" ")
+    );
+    let mut times = Vec::new();
+    for i in 0..options.starts {
+        let (elapsed, answer) = start_once(&command, endpoint, &table, i).await?;
+        println!("  start {i}: {:>7.1} ms  answer {answer}", ms(elapsed));
+        times.push(elapsed);
+    }
+    times.sort();
+    if let (Some(min), Some(median)) = (times.first(), times.get(times.len() / 2)) {
+        println!("  min {:.1} ms, median {:.1} ms", ms(*min), ms(*median));
+    }
+    Ok(())
+}
+
+/// The release bootstrap that package.sh builds, else the one next to this binary.
+fn default_bootstrap() -> Result<String, BoxError> {
+    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
+        let release = format!("{dir}/x86_64-unknown-linux-gnu/release/bootstrap");
+        if std::path::Path::new(&release).exists() {
+            return Ok(release);
+        }
+    }
+    let sibling = std::env::current_exe()?.with_file_name("bootstrap");
+    Ok(sibling.to_str().ok_or("non-UTF-8 path")?.to_string())
+}
+
+async fn start_once(
+    command: &[String],
+    endpoint: &str,
+    table: &str,
+    i: usize,
+) -> Result<(Duration, String), BoxError> {
+    let event = json!({"action": "acquire", "semaphore": "cold", "holder": format!("h{i}"),
+                       "execution": EXEC, "limit": 100})
+    .to_string();
+    let (addr, mut answers) = runtime_api::start(event).await?;
+    let (program, args) = command.split_first().ok_or("empty --bootstrap command")?;
+    let started = Instant::now();
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .env("AWS_LAMBDA_RUNTIME_API", &addr)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "lease")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("ASL_GUARD_TABLE_NAME", table)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    let answer = tokio::time::timeout(Duration::from_secs(30), answers.recv()).await;
+    let _ = child.kill().await;
+    match answer {
+        Ok(Some(a)) => Ok((a.at - started, format!("{}: {}", a.kind, a.body))),
+        _ => Err(format!("{program} gave no answer within 30 s").into()),
+    }
+}
