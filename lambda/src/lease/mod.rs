@@ -64,7 +64,7 @@ impl<D: Db> Leases<D> {
                     format!("{weight} exceeds limit {limit}"),
                 ));
             }
-            if held + weight > limit || !fits(&sem, now, req) {
+            if held.saturating_add(weight) > limit || !fits(&sem, now, req) {
                 return Ok(self.wait(req, held, limit).await);
             }
             if !indexed {
