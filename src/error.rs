@@ -53,9 +53,11 @@ pub enum WrapError {
         suggestions: Vec<String>,
     },
     /// The region's states are not all in one scope.
-    #[error("states '{first}' ({first_scope}) and '{other}' ({other_scope}) are in different \
+    #[error(
+        "states '{first}' ({first_scope}) and '{other}' ({other_scope}) are in different \
              scopes; a region must sit in one scope (top level, one Map processor or one \
-             Parallel branch)")]
+             Parallel branch)"
+    )]
     CrossesScopes {
         /// A state of the region.
         first: String,
@@ -100,7 +102,9 @@ pub enum WrapError {
         reason: String,
     },
     /// A wrapped definition does not have the shape asl-guard writes.
-    #[error("the guard '{guard}' was edited by hand and cannot be removed automatically: {reason}")]
+    #[error(
+        "the guard '{guard}' was edited by hand and cannot be removed automatically: {reason}"
+    )]
     DamagedGuard {
         /// The guard's variable prefix.
         guard: String,

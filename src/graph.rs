@@ -50,23 +50,35 @@ pub fn transitions(state: &StateRef<'_>) -> Vec<Transition> {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
     let mut out = Vec::new();
     if let Some(t) = text(body.get("Next")) {
-        out.push(Transition { kind: EdgeKind::Next, target: t });
+        out.push(Transition {
+            kind: EdgeKind::Next,
+            target: t,
+        });
     }
     if state.ty == StateType::Choice {
         let rules = body.get("Choices").and_then(Value::as_array);
         for (i, rule) in rules.into_iter().flatten().enumerate() {
             if let Some(t) = text(rule.get("Next")) {
-                out.push(Transition { kind: EdgeKind::ChoiceRule(i), target: t });
+                out.push(Transition {
+                    kind: EdgeKind::ChoiceRule(i),
+                    target: t,
+                });
             }
         }
         if let Some(t) = text(body.get("Default")) {
-            out.push(Transition { kind: EdgeKind::ChoiceDefault, target: t });
+            out.push(Transition {
+                kind: EdgeKind::ChoiceDefault,
+                target: t,
+            });
         }
     }
     let catchers = body.get("Catch").and_then(Value::as_array);
     for (i, c) in catchers.into_iter().flatten().enumerate() {
         if let Some(t) = text(c.get("Next")) {
-            out.push(Transition { kind: EdgeKind::Catch(i), target: t });
+            out.push(Transition {
+                kind: EdgeKind::Catch(i),
+                target: t,
+            });
         }
     }
     out
@@ -132,12 +144,19 @@ impl ScopeGraph {
             .and_then(|o| o.get("StartAt"))
             .and_then(Value::as_str)
             .and_then(|n| index.get(n).copied());
-        Self { scope: scope.clone(), graph, index, start }
+        Self {
+            scope: scope.clone(),
+            graph,
+            index,
+            start,
+        }
     }
 
     /// Names of the states reachable from `from`, itself included.
     pub fn reachable_from(&self, from: &str) -> BTreeSet<String> {
-        let Some(&start) = self.index.get(from) else { return BTreeSet::new() };
+        let Some(&start) = self.index.get(from) else {
+            return BTreeSet::new();
+        };
         let mut dfs = Dfs::new(&self.graph, start);
         let mut out = BTreeSet::new();
         while let Some(n) = dfs.next(&self.graph) {
@@ -148,7 +167,9 @@ impl ScopeGraph {
 
     /// Names of the states from which `to` can be reached, itself included.
     pub fn reaching(&self, to: &str) -> BTreeSet<String> {
-        let Some(&end) = self.index.get(to) else { return BTreeSet::new() };
+        let Some(&end) = self.index.get(to) else {
+            return BTreeSet::new();
+        };
         let rev = Reversed(&self.graph);
         let mut dfs = Dfs::new(rev, end);
         let mut out = BTreeSet::new();
@@ -164,15 +185,25 @@ impl ScopeGraph {
             Some(s) => self.reachable_from(&self.graph[s]),
             None => BTreeSet::new(),
         };
-        self.graph.node_weights().filter(|n| !reached.contains(*n)).cloned().collect()
+        self.graph
+            .node_weights()
+            .filter(|n| !reached.contains(*n))
+            .cloned()
+            .collect()
     }
 
     /// Every edge into `name`, `StartAt` included.
     pub fn in_edges(&self, name: &str) -> Vec<InEdge> {
-        let Some(&node) = self.index.get(name) else { return Vec::new() };
+        let Some(&node) = self.index.get(name) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         if self.start == Some(node) {
-            out.push(InEdge { from: None, to: name.to_string(), kind: None });
+            out.push(InEdge {
+                from: None,
+                to: name.to_string(),
+                kind: None,
+            });
         }
         for e in self.graph.edges_directed(node, Direction::Incoming) {
             out.push(InEdge {

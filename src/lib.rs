@@ -25,6 +25,7 @@ pub mod check;
 pub mod emit;
 pub mod error;
 pub mod export;
+pub mod external;
 pub mod graph;
 pub mod model;
 pub mod region;

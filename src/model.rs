@@ -225,7 +225,9 @@ impl Definition {
                     let key = processor_key(owner)?;
                     owner.get_mut(key)?.as_object_mut()?
                 }
-                ScopeStep::Branch(_, i) => owner.get_mut("Branches")?.get_mut(*i)?.as_object_mut()?,
+                ScopeStep::Branch(_, i) => {
+                    owner.get_mut("Branches")?.get_mut(*i)?.as_object_mut()?
+                }
             };
         }
         Some(obj)
@@ -233,11 +235,17 @@ impl Definition {
 
     /// The states of a scope, in document order.
     pub fn states(&self, id: &ScopeId) -> Vec<StateRef<'_>> {
-        let Some(states) = self.scope(id).and_then(|s| s.get("States")).and_then(Value::as_object)
+        let Some(states) = self
+            .scope(id)
+            .and_then(|s| s.get("States"))
+            .and_then(Value::as_object)
         else {
             return Vec::new();
         };
-        states.iter().filter_map(|(name, v)| state_ref(name, v)).collect()
+        states
+            .iter()
+            .filter_map(|(name, v)| state_ref(name, v))
+            .collect()
     }
 
     /// One state of a scope.
@@ -249,7 +257,10 @@ impl Definition {
 
     /// Mutable access to one state's fields.
     pub fn state_mut(&mut self, id: &ScopeId, name: &str) -> Option<&mut Map<String, Value>> {
-        self.scope_mut(id)?.get_mut("States")?.get_mut(name)?.as_object_mut()
+        self.scope_mut(id)?
+            .get_mut("States")?
+            .get_mut(name)?
+            .as_object_mut()
     }
 
     /// Every scope of the definition, the top level first, nested scopes after their parent.
@@ -268,7 +279,10 @@ impl Definition {
 
     /// The scope that holds a state with this name, if exactly one does.
     pub fn find_state(&self, name: &str) -> Vec<ScopeId> {
-        self.scopes().into_iter().filter(|id| self.state(id, name).is_some()).collect()
+        self.scopes()
+            .into_iter()
+            .filter(|id| self.state(id, name).is_some())
+            .collect()
     }
 
     fn validate_shape(&self) -> Result<(), ParseError> {
@@ -283,15 +297,20 @@ impl Definition {
 
     fn validate_scope(&self, id: &ScopeId) -> Result<(), ParseError> {
         let where_ = id.to_string();
-        let scope = self.scope(id).ok_or_else(|| {
-            ParseError::NotAsl(format!("{where_}: the scope is not an object"))
-        })?;
+        let scope = self
+            .scope(id)
+            .ok_or_else(|| ParseError::NotAsl(format!("{where_}: the scope is not an object")))?;
         if !scope.get("StartAt").is_some_and(Value::is_string) {
-            return Err(ParseError::NotAsl(format!("{where_}: missing string field \"StartAt\"")));
+            return Err(ParseError::NotAsl(format!(
+                "{where_}: missing string field \"StartAt\""
+            )));
         }
-        let states = scope.get("States").and_then(Value::as_object).ok_or_else(|| {
-            ParseError::NotAsl(format!("{where_}: missing object field \"States\""))
-        })?;
+        let states = scope
+            .get("States")
+            .and_then(Value::as_object)
+            .ok_or_else(|| {
+                ParseError::NotAsl(format!("{where_}: missing object field \"States\""))
+            })?;
         for (name, body) in states {
             validate_state(name, body)?;
         }
@@ -300,9 +319,17 @@ impl Definition {
 }
 
 fn validate_state(name: &str, body: &Value) -> Result<(), ParseError> {
-    let at = |what: &str| ParseError::State { state: name.to_string(), reason: what.to_string() };
-    let obj = body.as_object().ok_or_else(|| at("the state is not an object"))?;
-    let ty = obj.get("Type").and_then(Value::as_str).ok_or_else(|| at("missing \"Type\""))?;
+    let at = |what: &str| ParseError::State {
+        state: name.to_string(),
+        reason: what.to_string(),
+    };
+    let obj = body
+        .as_object()
+        .ok_or_else(|| at("the state is not an object"))?;
+    let ty = obj
+        .get("Type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| at("missing \"Type\""))?;
     let ty = StateType::parse(ty).ok_or_else(|| at(&format!("unknown Type \"{ty}\"")))?;
     match ty {
         StateType::Map if processor_of(body).is_none() => {
@@ -330,15 +357,23 @@ pub fn child_scopes(parent: &ScopeId, s: &StateRef<'_>) -> Vec<ScopeId> {
     match s.ty {
         StateType::Map => vec![parent.child(ScopeStep::Map(s.name.to_string()))],
         StateType::Parallel => {
-            let n = s.body.get("Branches").and_then(Value::as_array).map_or(0, Vec::len);
-            (0..n).map(|i| parent.child(ScopeStep::Branch(s.name.to_string(), i))).collect()
+            let n = s
+                .body
+                .get("Branches")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            (0..n)
+                .map(|i| parent.child(ScopeStep::Branch(s.name.to_string(), i)))
+                .collect()
         }
         _ => Vec::new(),
     }
 }
 
 fn processor_key(map_state: &Value) -> Option<&'static str> {
-    ["ItemProcessor", "Iterator"].into_iter().find(|k| map_state.get(k).is_some_and(Value::is_object))
+    ["ItemProcessor", "Iterator"]
+        .into_iter()
+        .find(|k| map_state.get(k).is_some_and(Value::is_object))
 }
 
 fn processor_of(map_state: &Value) -> Option<&Value> {
@@ -366,7 +401,11 @@ fn parse_json(text: &str) -> Result<Value, ParseError> {
 fn parse_yaml(text: &str) -> Result<Value, ParseError> {
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-        ParseError::Yaml { line, column, message: strip_position(&e.to_string()) }
+        ParseError::Yaml {
+            line,
+            column,
+            message: strip_position(&e.to_string()),
+        }
     })
 }
 

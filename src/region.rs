@@ -31,10 +31,13 @@ pub struct Region {
 impl Region {
     /// Resolves a spec against a definition.
     pub fn resolve(def: &Definition, spec: &RegionSpec) -> Result<Self, WrapError> {
-        let first = spec.around.first().ok_or_else(|| WrapError::InvalidOption {
-            option: "--around".into(),
-            reason: "name at least one state".into(),
-        })?;
+        let first = spec
+            .around
+            .first()
+            .ok_or_else(|| WrapError::InvalidOption {
+                option: "--around".into(),
+                reason: "name at least one state".into(),
+            })?;
         let named: Vec<&String> = spec.around.iter().chain(spec.through.iter()).collect();
         let scope = common_scope(def, &named)?;
         let graph = ScopeGraph::build(def, &scope);
@@ -44,11 +47,20 @@ impl Region {
         };
         states.retain(|n| def.state(&scope, n).is_some_and(|s| !s.ty.is_terminal()));
         if states.is_empty() {
-            let kind = def.state(&scope, first).map_or("terminal", |s| type_name(s.ty));
-            return Err(WrapError::NothingToGuard { state: first.clone(), kind: kind.into() });
+            let kind = def
+                .state(&scope, first)
+                .map_or("terminal", |s| type_name(s.ty));
+            return Err(WrapError::NothingToGuard {
+                state: first.clone(),
+                kind: kind.into(),
+            });
         }
         let entry = single_entry(&graph, &states, first)?;
-        Ok(Self { scope, entry, states })
+        Ok(Self {
+            scope,
+            entry,
+            states,
+        })
     }
 
     /// Edges that enter the region from outside, `StartAt` included.
@@ -98,7 +110,10 @@ fn common_scope(def: &Definition, names: &[&String]) -> Result<ScopeId, WrapErro
 fn span(graph: &ScopeGraph, first: &str, last: &str) -> Result<BTreeSet<String>, WrapError> {
     let after_first = graph.reachable_from(first);
     if !after_first.contains(last) {
-        return Err(WrapError::NotReachable { from: first.into(), to: last.into() });
+        return Err(WrapError::NotReachable {
+            from: first.into(),
+            to: last.into(),
+        });
     }
     let before_last = graph.reaching(last);
     Ok(after_first.intersection(&before_last).cloned().collect())
@@ -141,7 +156,12 @@ pub fn suggest(def: &Definition, name: &str) -> Vec<String> {
         .scopes()
         .iter()
         .flat_map(|id| def.states(id).into_iter().map(|s| s.name.to_string()))
-        .map(|n| (strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()), n))
+        .map(|n| {
+            (
+                strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()),
+                n,
+            )
+        })
         .filter(|(score, _)| *score >= 0.8)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));

@@ -44,7 +44,10 @@ pub fn insert_before(m: &mut Map<String, Value>, anchor: &str, entries: Vec<(Str
 
 /// Inserts entries into an object just after key `anchor` (at the end when it is missing).
 pub fn insert_after(m: &mut Map<String, Value>, anchor: &str, entries: Vec<(String, Value)>) {
-    let at = m.keys().position(|k| k == anchor).map_or(m.len(), |i| i + 1);
+    let at = m
+        .keys()
+        .position(|k| k == anchor)
+        .map_or(m.len(), |i| i + 1);
     for (offset, (k, v)) in entries.into_iter().enumerate() {
         m.shift_insert(at + offset, k, v);
     }
@@ -52,13 +55,15 @@ pub fn insert_after(m: &mut Map<String, Value>, anchor: &str, entries: Vec<(Stri
 
 /// True when a catcher list already ends in a `States.ALL` catcher.
 pub fn catches_all(body: &Map<String, Value>) -> bool {
-    body.get("Catch").and_then(Value::as_array).is_some_and(|cs| {
-        cs.iter().any(|c| {
-            c.get("ErrorEquals")
-                .and_then(Value::as_array)
-                .is_some_and(|e| e.iter().any(|x| x == "States.ALL"))
+    body.get("Catch")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| {
+            cs.iter().any(|c| {
+                c.get("ErrorEquals")
+                    .and_then(Value::as_array)
+                    .is_some_and(|e| e.iter().any(|x| x == "States.ALL"))
+            })
         })
-    })
 }
 
 /// Appends a catcher, creating the `Catch` array when needed.

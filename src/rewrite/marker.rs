@@ -50,7 +50,10 @@ const ROLES: [(Role, &str); 12] = [
 impl Role {
     /// The role's spelling in the marker.
     pub fn as_str(self) -> &'static str {
-        ROLES.iter().find(|(r, _)| *r == self).map_or("", |(_, s)| s)
+        ROLES
+            .iter()
+            .find(|(r, _)| *r == self)
+            .map_or("", |(_, s)| s)
     }
 
     /// The full `Comment` value.
@@ -75,5 +78,8 @@ pub fn marker_of(state: &Map<String, Value>) -> Option<Marker> {
     let (head, _) = rest.split_once(':')?;
     let (role, guard) = head.split_once(' ')?;
     let role = ROLES.iter().find(|(_, s)| *s == role)?.0;
-    Some(Marker { role, guard: guard.to_string() })
+    Some(Marker {
+        role,
+        guard: guard.to_string(),
+    })
 }

@@ -29,7 +29,10 @@ impl NameAllocator {
             .iter()
             .flat_map(|id| def.states(id).into_iter().map(|s| s.name.to_string()))
             .collect();
-        Self { taken, prefix: prefix.to_string() }
+        Self {
+            taken,
+            prefix: prefix.to_string(),
+        }
     }
 
     /// A fresh name for `base`, with the prefix in front and a suffix when needed.
@@ -102,7 +105,11 @@ impl GuardVars {
         let used = assigned_variables(def);
         let mut n = 1;
         loop {
-            let key = if n == 1 { "lease".to_string() } else { format!("lease{n}") };
+            let key = if n == 1 {
+                "lease".to_string()
+            } else {
+                format!("lease{n}")
+            };
             let vars = Self::for_key(&key);
             if vars.all().iter().all(|v| !used.contains(*v)) {
                 return vars;

@@ -49,7 +49,10 @@ pub struct Resolved {
 }
 
 fn invalid(option: &str, reason: impl Into<String>) -> WrapError {
-    WrapError::InvalidOption { option: option.into(), reason: reason.into() }
+    WrapError::InvalidOption {
+        option: option.into(),
+        reason: reason.into(),
+    }
 }
 
 impl GuardOptions {
@@ -70,20 +73,30 @@ impl GuardOptions {
         }
         if let (Some(l), Some(w)) = (self.limit, self.weight) {
             if w > l {
-                let why = format!("{w} is more than --limit {l}; such a lease could never be granted");
+                let why =
+                    format!("{w} is more than --limit {l}; such a lease could never be granted");
                 return Err(invalid("--weight", why));
             }
         }
         if let Some(s) = self.lease_seconds {
             if !(1..=31_536_000).contains(&s) {
-                return Err(invalid("--lease-seconds", format!("{s} is not in 1..=31536000")));
+                return Err(invalid(
+                    "--lease-seconds",
+                    format!("{s} is not in 1..=31536000"),
+                ));
             }
         }
         let max_wait = self.max_wait_seconds.unwrap_or(DEFAULT_MAX_WAIT);
         if !(1..=31_536_000).contains(&max_wait) {
-            return Err(invalid("--max-wait", format!("{max_wait} is not in 1..=31536000")));
+            return Err(invalid(
+                "--max-wait",
+                format!("{max_wait} is not in 1..=31536000"),
+            ));
         }
-        let function = self.function.clone().unwrap_or_else(|| DEFAULT_FUNCTION.to_string());
+        let function = self
+            .function
+            .clone()
+            .unwrap_or_else(|| DEFAULT_FUNCTION.to_string());
         if function.trim().is_empty() {
             return Err(invalid("--function", "must not be empty"));
         }

@@ -89,7 +89,15 @@ impl StateBuilder<'_> {
     fn invoke(&self, m: &mut Map<String, Value>, payload: Value) {
         m.insert("Resource".into(), "arn:aws:states:::lambda:invoke".into());
         let args = json!({ "FunctionName": self.opts.function, "Payload": payload });
-        m.insert((if self.jsonata() { "Arguments" } else { "Parameters" }).into(), args);
+        m.insert(
+            (if self.jsonata() {
+                "Arguments"
+            } else {
+                "Parameters"
+            })
+            .into(),
+            args,
+        );
         m.insert("TimeoutSeconds".into(), LEASE_CALL_TIMEOUT.into());
     }
 
@@ -98,13 +106,19 @@ impl StateBuilder<'_> {
         let v = self.vars;
         if self.jsonata() {
             if save_answer {
-                m.insert("Assign".into(), json!({ (v.lease.clone()): "{% $states.result.Payload %}" }));
+                m.insert(
+                    "Assign".into(),
+                    json!({ (v.lease.clone()): "{% $states.result.Payload %}" }),
+                );
             }
             m.insert("Output".into(), "{% $states.input %}".into());
         } else {
             m.insert("ResultPath".into(), Value::Null);
             if save_answer {
-                m.insert("Assign".into(), json!({ (format!("{}.$", v.lease)): "$.Payload" }));
+                m.insert(
+                    "Assign".into(),
+                    json!({ (format!("{}.$", v.lease)): "$.Payload" }),
+                );
             }
         }
     }
@@ -123,7 +137,11 @@ impl StateBuilder<'_> {
     /// The Task that asks the lease Lambda for a slot.
     pub fn acquire(&self, next: &str) -> Value {
         let o = self.opts;
-        let text = format!("ask for {} unit(s) of semaphore '{}'", o.weight.unwrap_or(1), o.semaphore);
+        let text = format!(
+            "ask for {} unit(s) of semaphore '{}'",
+            o.weight.unwrap_or(1),
+            o.semaphore
+        );
         let mut m = self.base("Task", Role::Acquire, &text);
         let v = self.vars;
         let holder_path = format!("${}", v.holder);
@@ -131,11 +149,19 @@ impl StateBuilder<'_> {
             "acquire",
             &[
                 ("holder", &holder_path, &holder_path),
-                ("execution", "$$.Execution.Id", "$states.context.Execution.Id"),
+                (
+                    "execution",
+                    "$$.Execution.Id",
+                    "$states.context.Execution.Id",
+                ),
             ],
         );
         if let Some(p) = payload.as_object_mut() {
-            for (k, val) in [("limit", o.limit), ("weight", o.weight), ("leaseSeconds", o.lease_seconds)] {
+            for (k, val) in [
+                ("limit", o.limit),
+                ("weight", o.weight),
+                ("leaseSeconds", o.lease_seconds),
+            ] {
                 if let Some(n) = val {
                     p.insert(k.into(), n.into());
                 }
@@ -179,15 +205,28 @@ impl StateBuilder<'_> {
 
     /// The Wait between two acquire attempts, as long as the Lambda asked.
     pub fn wait(&self, acquire: &str) -> Value {
-        let mut m = self.base("Wait", Role::Wait, "wait as long as the lease manager asked");
+        let mut m = self.base(
+            "Wait",
+            Role::Wait,
+            "wait as long as the lease manager asked",
+        );
         let v = self.vars;
         if self.jsonata() {
-            m.insert("Seconds".into(), format!("{{% ${}.retryAfterSeconds %}}", v.lease).into());
+            m.insert(
+                "Seconds".into(),
+                format!("{{% ${}.retryAfterSeconds %}}", v.lease).into(),
+            );
             let sum = format!("{{% ${} + ${}.retryAfterSeconds %}}", v.waited, v.lease);
             m.insert("Assign".into(), json!({ (v.waited.clone()): sum }));
         } else {
-            m.insert("SecondsPath".into(), format!("${}.retryAfterSeconds", v.lease).into());
-            let sum = format!("States.MathAdd(${}, ${}.retryAfterSeconds)", v.waited, v.lease);
+            m.insert(
+                "SecondsPath".into(),
+                format!("${}.retryAfterSeconds", v.lease).into(),
+            );
+            let sum = format!(
+                "States.MathAdd(${}, ${}.retryAfterSeconds)",
+                v.waited, v.lease
+            );
             m.insert("Assign".into(), json!({ (format!("{}.$", v.waited)): sum }));
         }
         m.insert("Next".into(), acquire.into());
@@ -209,7 +248,11 @@ impl StateBuilder<'_> {
 
     /// The Fail raised for any answer other than acquired or wait: fail closed.
     pub fn not_granted(&self) -> Value {
-        let mut m = self.base("Fail", Role::NotGranted, "fail closed on an unexpected answer");
+        let mut m = self.base(
+            "Fail",
+            Role::NotGranted,
+            "fail closed on an unexpected answer",
+        );
         m.insert("Error".into(), "Lease.NotGranted".into());
         let cause = format!(
             "the lease manager granted no slot of semaphore '{}'",
@@ -226,8 +269,13 @@ impl StateBuilder<'_> {
         let v = self.vars;
         let holder = format!("${}", v.holder);
         let lease_id = format!("${}.leaseId", v.lease);
-        let payload =
-            self.payload("release", &[("holder", &holder, &holder), ("leaseId", &lease_id, &lease_id)]);
+        let payload = self.payload(
+            "release",
+            &[
+                ("holder", &holder, &holder),
+                ("leaseId", &lease_id, &lease_id),
+            ],
+        );
         self.invoke(&mut m, payload);
         self.pass_input_through(&mut m, false);
         m.insert("Retry".into(), Self::retry());
@@ -240,7 +288,10 @@ impl StateBuilder<'_> {
         let mut state = self.release(Role::ReleaseOnError, Some(rethrow));
         if let Some(m) = state.as_object_mut() {
             let next = m.shift_remove("Next");
-            m.insert("Catch".into(), json!([{ "ErrorEquals": ["States.ALL"], "Next": rethrow }]));
+            m.insert(
+                "Catch".into(),
+                json!([{ "ErrorEquals": ["States.ALL"], "Next": rethrow }]),
+            );
             if let Some(n) = next {
                 m.insert("Next".into(), n);
             }
@@ -250,7 +301,11 @@ impl StateBuilder<'_> {
 
     /// The Fail that re-raises the error saved by the guard's catcher.
     pub fn rethrow(&self) -> Value {
-        let mut m = self.base("Fail", Role::Rethrow, "re-raise the error that ended the region");
+        let mut m = self.base(
+            "Fail",
+            Role::Rethrow,
+            "re-raise the error that ended the region",
+        );
         let v = self.vars;
         if self.jsonata() {
             m.insert("Error".into(), format!("{{% ${}.Error %}}", v.error).into());
@@ -283,13 +338,20 @@ impl StateBuilder<'_> {
         let mut m = self.base("Task", role, &text);
         let payload = self.payload(
             "releaseExecution",
-            &[("execution", "$$.Execution.Id", "$states.context.Execution.Id")],
+            &[(
+                "execution",
+                "$$.Execution.Id",
+                "$states.context.Execution.Id",
+            )],
         );
         self.invoke(&mut m, payload);
         self.pass_input_through(&mut m, false);
         m.insert("Retry".into(), Self::retry());
         if role == Role::ReleaseExecutionOnError {
-            m.insert("Catch".into(), json!([{ "ErrorEquals": ["States.ALL"], "Next": next }]));
+            m.insert(
+                "Catch".into(),
+                json!([{ "ErrorEquals": ["States.ALL"], "Next": next }]),
+            );
         }
         m.insert("Next".into(), next.into());
         Value::Object(m)
@@ -298,8 +360,11 @@ impl StateBuilder<'_> {
     /// The Fail after `release_execution` that re-raises the error the catcher passed on as
     /// the state's data (no variable: the enclosing scope is not the region's scope).
     pub fn rethrow_execution(&self) -> Value {
-        let mut m =
-            self.base("Fail", Role::RethrowExecution, "re-raise the error of the enclosing state");
+        let mut m = self.base(
+            "Fail",
+            Role::RethrowExecution,
+            "re-raise the error of the enclosing state",
+        );
         if self.jsonata() {
             m.insert("Error".into(), "{% $states.input.Error %}".into());
             m.insert("Cause".into(), "{% $states.input.Cause %}".into());

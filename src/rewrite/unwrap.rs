@@ -27,7 +27,9 @@ pub fn guards(def: &Definition) -> Vec<String> {
 
 /// The entry state of a guard: the first rule of its check state.
 pub fn guard_entry(def: &Definition, key: &str) -> Option<(ScopeId, String)> {
-    let (scope, name, _) = guard_states(def, key).into_iter().find(|(_, _, m)| m.role == Role::Check)?;
+    let (scope, name, _) = guard_states(def, key)
+        .into_iter()
+        .find(|(_, _, m)| m.role == Role::Check)?;
     let check = def.state(&scope, &name)?;
     let first = check.body.get("Choices")?.get(0)?.get("Next")?.as_str()?;
     Some((scope, first.to_string()))
@@ -55,7 +57,10 @@ enum Restore {
 
 /// Removes one guard. Every other state is left exactly as it is.
 pub fn unwrap_guard(def: &Definition, key: &str) -> Result<Definition, WrapError> {
-    let damaged = |reason: String| WrapError::DamagedGuard { guard: key.into(), reason };
+    let damaged = |reason: String| WrapError::DamagedGuard {
+        guard: key.into(),
+        reason,
+    };
     let (_, entry) =
         guard_entry(def, key).ok_or_else(|| damaged("its check state is missing".into()))?;
     let owned = guard_states(def, key);
@@ -76,7 +81,10 @@ pub fn unwrap_guard(def: &Definition, key: &str) -> Result<Definition, WrapError
     let removed: BTreeSet<&String> = owned.iter().map(|(_, n, _)| n).collect();
     let mut out = def.clone();
     for id in def.scopes() {
-        let start = def.scope(&id).and_then(|s| s.get("StartAt")).and_then(Value::as_str);
+        let start = def
+            .scope(&id)
+            .and_then(|s| s.get("StartAt"))
+            .and_then(Value::as_str);
         if let Some(Restore::To(t)) = start.and_then(|s| restore.get(s)) {
             if let Some(s) = out.scope_mut(&id) {
                 s.insert("StartAt".into(), t.clone().into());
@@ -94,7 +102,8 @@ pub fn unwrap_guard(def: &Definition, key: &str) -> Result<Definition, WrapError
                 continue;
             }
             if let Some(body) = out.state_mut(&id, s.name) {
-                restore_refs(body, refs).map_err(|r| damaged(format!("state '{}': {r}", s.name)))?;
+                restore_refs(body, refs)
+                    .map_err(|r| damaged(format!("state '{}': {r}", s.name)))?;
             }
         }
     }
@@ -121,14 +130,21 @@ fn next_of(body: &Map<String, Value>) -> Option<String> {
     body.get("Next").and_then(Value::as_str).map(str::to_string)
 }
 
-fn restore_refs(body: &mut Map<String, Value>, refs: Vec<(EdgeKind, Restore)>) -> Result<(), String> {
+fn restore_refs(
+    body: &mut Map<String, Value>,
+    refs: Vec<(EdgeKind, Restore)>,
+) -> Result<(), String> {
     let mut drop: Vec<usize> = Vec::new();
     for (kind, r) in refs {
         match (kind, r) {
             (_, Restore::To(t)) => set_transition(body, kind, &t),
             (EdgeKind::Next, Restore::End) => replace_key(body, "Next", "End", true.into()),
             (EdgeKind::Catch(i), Restore::DropCatcher) => drop.push(i),
-            (k, _) => return Err(format!("{k} leads into the guard in a way wrap never writes")),
+            (k, _) => {
+                return Err(format!(
+                    "{k} leads into the guard in a way wrap never writes"
+                ))
+            }
         }
     }
     if let Some(Value::Array(catchers)) = body.get_mut("Catch") {

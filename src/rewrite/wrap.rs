@@ -30,7 +30,11 @@ pub struct Wrapped {
 
 /// Guards a region of a definition. Wrapping a region whose entry is already guarded replaces
 /// that guard, so wrapping twice gives the same result as wrapping once.
-pub fn wrap(def: &Definition, spec: &RegionSpec, opts: &GuardOptions) -> Result<Wrapped, WrapError> {
+pub fn wrap(
+    def: &Definition,
+    spec: &RegionSpec,
+    opts: &GuardOptions,
+) -> Result<Wrapped, WrapError> {
     let mut def = def.clone();
     let mut region = Region::resolve(&def, spec)?;
     let replaced = guard_entering(&def, &region);
@@ -43,7 +47,12 @@ pub fn wrap(def: &Definition, spec: &RegionSpec, opts: &GuardOptions) -> Result<
     let mut names = NameAllocator::new(&def, &opts.names_prefix);
     guard_region(&mut def, &region, &resolved, &vars, &mut names);
     guard_enclosing(&mut def, &region.scope, &resolved, &vars, &mut names);
-    Ok(Wrapped { definition: def, region, guard: vars.key, replaced })
+    Ok(Wrapped {
+        definition: def,
+        region,
+        guard: vars.key,
+        replaced,
+    })
 }
 
 /// The key of the guard whose check state leads into the region's entry, if there is one.
@@ -120,7 +129,12 @@ fn guard_region(
     let lang = def
         .state(scope, &region.entry)
         .map_or(def.query_language(), |s| def.state_language(s.body));
-    let b = StateBuilder { lang, top_lang: def.query_language(), vars, opts: o };
+    let b = StateBuilder {
+        lang,
+        top_lang: def.query_language(),
+        vars,
+        opts: o,
+    };
 
     let prepare = names.take("PrepareLease");
     let acquire = names.take("AcquireLease");
@@ -130,7 +144,12 @@ fn guard_region(
     let not_granted = names.take("LeaseNotGranted");
     let (edits, exits, last) = plan_region_edits(def, region, names);
     let catches = edits.iter().any(|e| matches!(e, Edit::AddCatcher(_)));
-    let on_error = catches.then(|| (names.take("ReleaseLeaseOnError"), names.take("RethrowLeaseError")));
+    let on_error = catches.then(|| {
+        (
+            names.take("ReleaseLeaseOnError"),
+            names.take("RethrowLeaseError"),
+        )
+    });
 
     for e in entry_edges {
         match (e.from, e.kind) {
@@ -205,12 +224,19 @@ fn guard_enclosing(
     let mut id = scope.clone();
     while let (Some(step), Some(parent)) = (id.0.last().cloned(), id.parent()) {
         let owner = step.owner().to_string();
-        let Some(state) = def.state(&parent, &owner) else { break };
+        let Some(state) = def.state(&parent, &owner) else {
+            break;
+        };
         if state.ty == StateType::Map && is_distributed_map(state.body) {
             break;
         }
         let lang = def.state_language(state.body);
-        let b = StateBuilder { lang, top_lang: def.query_language(), vars, opts: o };
+        let b = StateBuilder {
+            lang,
+            top_lang: def.query_language(),
+            vars,
+            opts: o,
+        };
         let new_states = guard_owner(def, &parent, &owner, &b, names);
         if let Some(states) = def.scope_mut(&parent).and_then(|s| s.get_mut("States")) {
             if let Some(states) = states.as_object_mut() {
@@ -229,7 +255,9 @@ fn guard_owner(
     names: &mut NameAllocator,
 ) -> Vec<(String, Value)> {
     let mut new_states = Vec::new();
-    let Some(body) = def.state_mut(parent, owner) else { return new_states };
+    let Some(body) = def.state_mut(parent, owner) else {
+        return new_states;
+    };
     let mut by_target: Vec<(String, String)> = Vec::new();
     if let Some(Value::Array(catchers)) = body.get_mut("Catch") {
         for c in catchers.iter_mut() {
@@ -240,7 +268,10 @@ fn guard_owner(
                 Some((_, r)) => r.clone(),
                 None => {
                     let r = names.take("ReleaseExecutionLeases");
-                    new_states.push((r.clone(), b.release_execution(Role::ReleaseExecution, &target)));
+                    new_states.push((
+                        r.clone(),
+                        b.release_execution(Role::ReleaseExecution, &target),
+                    ));
                     by_target.push((target, r.clone()));
                     r
                 }
@@ -254,7 +285,10 @@ fn guard_owner(
         let rel = names.take("ReleaseExecutionLeasesOnError");
         let rethrow = names.take("RethrowError");
         push_catcher(body, b.execution_catcher(&rel));
-        new_states.push((rel, b.release_execution(Role::ReleaseExecutionOnError, &rethrow)));
+        new_states.push((
+            rel,
+            b.release_execution(Role::ReleaseExecutionOnError, &rethrow),
+        ));
         new_states.push((rethrow, b.rethrow_execution()));
     }
     new_states

@@ -1,0 +1,160 @@
+//! Guard rules: for every guard asl-guard injected, every way out of the guarded region gives
+//! the slot back, nothing overwrites the guard's variables, and waiting is bounded.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::Finding;
+use crate::graph::{is_exit, transitions};
+use crate::model::{Definition, ScopeId};
+use crate::rewrite::marker::{marker_of, Role};
+use crate::rewrite::names::GuardVars;
+use crate::rewrite::unwrap::{guard_entry, guards};
+
+/// Checks every guard of the definition.
+pub fn check(def: &Definition, out: &mut Vec<Finding>) {
+    for key in guards(def) {
+        let Some((scope, entry)) = guard_entry(def, &key) else {
+            let msg = format!("guard '{key}' has no check state; was it edited by hand?");
+            out.push(Finding::error("guard-damaged", &ScopeId::top(), None, msg));
+            continue;
+        };
+        let region = guarded_region(def, &scope, &entry, &key);
+        check_exits(def, &scope, &region, &key, out);
+        check_variables(def, &key, out);
+        check_wait_bound(def, &scope, &key, out);
+    }
+}
+
+fn role_in(def: &Definition, scope: &ScopeId, name: &str, key: &str) -> Option<Role> {
+    let m = marker_of(def.state(scope, name)?.body)?;
+    (m.guard == key).then_some(m.role)
+}
+
+/// The states reachable from the entry without passing a state of the guard.
+fn guarded_region(def: &Definition, scope: &ScopeId, entry: &str, key: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![entry.to_string()];
+    while let Some(name) = stack.pop() {
+        if role_in(def, scope, &name, key).is_some() || !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(s) = def.state(scope, &name) {
+            stack.extend(transitions(&s).into_iter().map(|t| t.target));
+        }
+    }
+    seen.retain(|n| def.state(scope, n).is_some_and(|s| !s.ty.is_terminal()));
+    seen
+}
+
+fn check_exits(
+    def: &Definition,
+    scope: &ScopeId,
+    region: &BTreeSet<String>,
+    key: &str,
+    out: &mut Vec<Finding>,
+) {
+    for name in region {
+        let Some(s) = def.state(scope, name) else {
+            continue;
+        };
+        for t in transitions(&s) {
+            if region.contains(&t.target) {
+                continue;
+            }
+            let role = role_in(def, scope, &t.target, key);
+            if !matches!(role, Some(Role::Release | Role::ReleaseOnError)) {
+                let msg = format!(
+                    "{} leaves the region guarded by '{key}' for '{}' without releasing the lease",
+                    t.kind, t.target
+                );
+                out.push(Finding::error("guard-leak", scope, Some(name), msg));
+            }
+        }
+        if is_exit(&s) {
+            let msg =
+                format!("ends the scope inside the region guarded by '{key}' without releasing");
+            out.push(Finding::error("guard-leak", scope, Some(name), msg));
+        }
+        if s.ty.can_catch() && !catches_all(s.body) {
+            let msg =
+                format!("an error here leaves the region guarded by '{key}' without releasing");
+            out.push(Finding::error("guard-leak", scope, Some(name), msg));
+        }
+    }
+}
+
+fn catches_all(body: &serde_json::Map<String, Value>) -> bool {
+    crate::rewrite::edit::catches_all(body)
+}
+
+fn check_variables(def: &Definition, key: &str, out: &mut Vec<Finding>) {
+    let vars = GuardVars::for_key(key);
+    let own = [&vars.holder, &vars.lease, &vars.waited, &vars.error];
+    for scope in def.scopes() {
+        for s in def.states(&scope) {
+            if marker_of(s.body).is_some() {
+                continue;
+            }
+            let mut assigned: Vec<String> = Vec::new();
+            let mut visit = |a: &Value| {
+                if let Some(m) = a.as_object() {
+                    assigned.extend(m.keys().map(|k| k.trim_end_matches(".$").to_string()));
+                }
+            };
+            if let Some(a) = s.body.get("Assign") {
+                visit(a);
+            }
+            for list in ["Choices", "Catch"] {
+                for item in s
+                    .body
+                    .get(list)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let to_guard = item
+                        .get("Next")
+                        .and_then(Value::as_str)
+                        .and_then(|n| def.state(&scope, n))
+                        .is_some_and(|t| marker_of(t.body).is_some_and(|m| m.guard == key));
+                    if let (Some(a), false) = (item.get("Assign"), to_guard) {
+                        visit(a);
+                    }
+                }
+            }
+            for v in assigned.iter().filter(|v| own.contains(v)) {
+                let msg = format!("assigns '{v}', a variable of guard '{key}'; rename it");
+                out.push(Finding::error("guard-clobbered", &scope, Some(s.name), msg));
+            }
+        }
+    }
+}
+
+fn check_wait_bound(def: &Definition, scope: &ScopeId, key: &str, out: &mut Vec<Finding>) {
+    let vars = GuardVars::for_key(key);
+    for s in def.states(scope) {
+        if role_in(def, scope, s.name, key) != Some(Role::Check) {
+            continue;
+        }
+        let text = s
+            .body
+            .get("Choices")
+            .map(Value::to_string)
+            .unwrap_or_default();
+        let bounded = text.contains(&format!("${}", vars.waited));
+        if !bounded {
+            let msg = format!(
+                "the wait loop of guard '{key}' has no bound on '{}'",
+                vars.waited
+            );
+            out.push(Finding::error(
+                "guard-unbounded-wait",
+                scope,
+                Some(s.name),
+                msg,
+            ));
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The Terraform external data source protocol: a JSON object of strings in, a JSON object of
+//! strings out. The query names the definition and the guard options; the answer carries the
+//! wrapped definition.
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use crate::emit;
+use crate::error::{ParseError, WrapError};
+use crate::model::Definition;
+use crate::region::RegionSpec;
+use crate::rewrite::{wrap, GuardOptions};
+
+/// Keys the query may hold.
+pub const QUERY_KEYS: [&str; 12] = [
+    "definition",
+    "around",
+    "through",
+    "semaphore",
+    "limit",
+    "weight",
+    "function",
+    "lease_seconds",
+    "max_wait",
+    "names",
+    "indent",
+    "format",
+];
+
+/// Why a query could not be answered.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ExternalError {
+    /// The query is not a JSON object of strings.
+    #[error("the query must be a JSON object whose values are all strings: {0}")]
+    Protocol(String),
+    /// A key this program does not know.
+    #[error("unknown query key '{key}'; known keys: {}", QUERY_KEYS.join(", "))]
+    UnknownKey {
+        /// The key.
+        key: String,
+    },
+    /// A required key is missing or empty.
+    #[error("query key '{0}' is required")]
+    Missing(&'static str),
+    /// A value is not what the key needs.
+    #[error("query key '{key}': {reason}")]
+    BadValue {
+        /// The key.
+        key: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The definition could not be read.
+    #[error("definition: {0}")]
+    Parse(#[from] ParseError),
+    /// The wrap failed.
+    #[error("{0}")]
+    Wrap(#[from] WrapError),
+}
+
+fn number(
+    query: &BTreeMap<String, String>,
+    key: &'static str,
+) -> Result<Option<u64>, ExternalError> {
+    match query.get(key).map(String::as_str) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| ExternalError::BadValue {
+                key,
+                reason: format!("'{v}' is not a whole number"),
+            }),
+    }
+}
+
+fn text(query: &BTreeMap<String, String>, key: &str) -> Option<String> {
+    query.get(key).filter(|v| !v.is_empty()).cloned()
+}
+
+/// Answers one query given as the raw stdin text.
+pub fn answer(stdin: &str) -> Result<BTreeMap<String, String>, ExternalError> {
+    let query: BTreeMap<String, String> =
+        serde_json::from_str(stdin).map_err(|e| ExternalError::Protocol(e.to_string()))?;
+    if let Some(key) = query.keys().find(|k| !QUERY_KEYS.contains(&k.as_str())) {
+        return Err(ExternalError::UnknownKey { key: key.clone() });
+    }
+    let definition = text(&query, "definition").ok_or(ExternalError::Missing("definition"))?;
+    let around = text(&query, "around").ok_or(ExternalError::Missing("around"))?;
+    let def = Definition::parse(&definition)?;
+    let spec = RegionSpec {
+        around: vec![around],
+        through: text(&query, "through"),
+    };
+    let opts = GuardOptions {
+        semaphore: text(&query, "semaphore"),
+        limit: number(&query, "limit")?,
+        weight: number(&query, "weight")?,
+        function: text(&query, "function"),
+        lease_seconds: number(&query, "lease_seconds")?,
+        max_wait_seconds: number(&query, "max_wait")?,
+        names_prefix: text(&query, "names").unwrap_or_default(),
+    };
+    let wrapped = wrap(&def, &spec, &opts)?;
+    let indent = number(&query, "indent")?.unwrap_or(2) as usize;
+    let rendered = match text(&query, "format").as_deref() {
+        None | Some("json") => emit::to_json(&wrapped.definition.root, indent.min(16)),
+        Some("yaml") => emit::to_yaml(&wrapped.definition.root),
+        Some(other) => {
+            let reason = format!("'{other}' is not json or yaml");
+            return Err(ExternalError::BadValue {
+                key: "format",
+                reason,
+            });
+        }
+    };
+    let mut out = BTreeMap::new();
+    out.insert("definition".to_string(), rendered);
+    out.insert("entry".to_string(), wrapped.region.entry.clone());
+    out.insert("guard".to_string(), wrapped.guard.clone());
+    Ok(out)
+}
