@@ -7,7 +7,6 @@ resource "aws_dynamodb_table" "this" {
 
   #checkov:skip=CKV_AWS_28:Point-in-time recovery is the ddb_point_in_time_recovery_enabled input; leases live minutes and are rebuilt by the next acquire, so backups are off by default.
   #checkov:skip=CKV_AWS_119:A customer managed key is optional (kms_key_arn); without it DynamoDB encrypts at rest with an AWS owned key.
-  #checkov:skip=CKV2_AWS_16:Auto scaling applies to PROVISIONED tables only; the default is PAY_PER_REQUEST, and provisioned capacity is set by ddb_read_capacity and ddb_write_capacity.
   name                        = local.table_name
   billing_mode                = var.ddb_billing_mode
   read_capacity               = var.ddb_read_capacity

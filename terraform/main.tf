@@ -31,7 +31,6 @@ resource "aws_cloudwatch_log_group" "this" {
   count = var.create ? 1 : 0
 
   #checkov:skip=CKV_AWS_338:Retention is the cloudwatch_logs_retention_in_days input; lease logs are operational, so the default is 30 days rather than a year.
-  #checkov:skip=CKV_AWS_158:KMS encryption is optional (cloudwatch_logs_kms_key_arn); without it CloudWatch Logs encrypts with its own keys.
   name              = local.log_group_name
   retention_in_days = var.cloudwatch_logs_retention_in_days
   kms_key_id        = var.cloudwatch_logs_kms_key_arn
@@ -44,9 +43,6 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Step Functions invokes synchronously and retries; the reaper's asynchronous events are a fast path only, lease expiry frees the slot if one is lost, so a dead-letter queue would hold nothing worth replaying.
   #checkov:skip=CKV_AWS_117:The function only calls DynamoDB and CloudWatch Logs through public AWS endpoints; a VPC would add NAT or endpoint cost without protecting any private resource.
   #checkov:skip=CKV_AWS_272:The package is built from this repository by lambda/scripts/package.sh; code signing needs a signer profile the module cannot assume exists.
-  #checkov:skip=CKV_AWS_173:Environment encryption with a customer managed key is optional (kms_key_arn); the variables hold a table name and two numbers, no secret.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency is the lambda_reserved_concurrent_executions input; the default null leaves the account pool shared, as reserving blindly could starve other functions.
-  #checkov:skip=CKV_AWS_50:X-Ray tracing is the lambda_tracing_enabled input, off by default to avoid its cost.
   function_name                  = local.function_name
   description                    = "asl-guard lease manager: grants, releases and reaps Step Functions concurrency leases."
   role                           = aws_iam_role.lambda[0].arn

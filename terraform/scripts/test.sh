@@ -143,8 +143,9 @@ if [[ -z "$checkov_bin" ]] && command -v checkov >/dev/null 2>&1; then
 fi
 if [[ -n "$checkov_bin" && -x "$checkov_bin" ]]; then
   echo "checkov $("$checkov_bin" --version 2>/dev/null)"
+  # --skip-download: no calls to the vendor platform, the scan stays offline.
   step "checkov (no failed check without an inline skip)" \
-    "$checkov_bin" --directory terraform --framework terraform --compact --quiet \
+    "$checkov_bin" --directory terraform --framework terraform --compact --quiet --skip-download \
     --skip-path '\.terraform' --download-external-modules false
 else
   banner "WARNING: checkov not found (not on PATH, \$CHECKOV unset or not executable):" \

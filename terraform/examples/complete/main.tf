@@ -75,7 +75,6 @@ resource "aws_sfn_state_machine" "orders" {
 
 resource "aws_dynamodb_table" "orders" {
   #checkov:skip=CKV_AWS_119:Example data; an AWS owned key encrypts it at rest.
-  #checkov:skip=CKV2_AWS_16:On-demand table; auto scaling applies to provisioned tables only.
   name         = "${local.name}-orders"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "pk"

@@ -7,7 +7,6 @@ provider "aws" {
 # `ttl`; the module then only grants its function access to it.
 resource "aws_dynamodb_table" "shared_leases" {
   #checkov:skip=CKV_AWS_119:Lease items hold names and counters only; an AWS owned key encrypts them at rest.
-  #checkov:skip=CKV2_AWS_16:On-demand table; auto scaling applies to provisioned tables only.
   name                        = "shared-asl-guard-leases"
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "pk"
