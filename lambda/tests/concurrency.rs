@@ -182,3 +182,51 @@ async fn increment_if(db: &impl Db, key: &str, seen: u64) -> bool {
         Err(e) => panic!("update failed: {e}"),
     }
 }
+
+/// Mixed traffic: 30 workers each enter a guarded section 5 times (acquire until granted,
+/// hold briefly, release) while others acquire and release around them. The workers count
+/// themselves in and out, so the count is the real occupancy the guard allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mixed_acquire_and_release_traffic_never_lets_more_than_the_limit_in() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let leases = Arc::new(common::leases("mixed", 3).await);
+    let inside = Arc::new(AtomicU32::new(0));
+    let peak = Arc::new(AtomicU32::new(0));
+    let mut tasks = Vec::new();
+    for w in 0..30 {
+        let (leases, inside, peak) = (leases.clone(), inside.clone(), peak.clone());
+        tasks.push(tokio::spawn(async move {
+            for entry in 0..5 {
+                let holder = format!("w{w}-e{entry}");
+                let id = loop {
+                    match call(&leases, acquire("m", &holder, "arn:exec:mixed", 3, 1)).await {
+                        Ok(Response::Acquired { lease_id, .. }) => break lease_id,
+                        Ok(Response::Wait { .. }) => tokio::time::sleep(jitter(5)).await,
+                        other => panic!("unexpected {other:?}"),
+                    }
+                };
+                let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                assert!(now <= 3, "{now} inside with limit 3");
+                tokio::time::sleep(jitter(3)).await;
+                inside.fetch_sub(1, Ordering::SeqCst);
+                assert_eq!(
+                    call(&leases, release("m", &holder, &id)).await,
+                    Ok(Response::Released)
+                );
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("worker");
+    }
+    println!(
+        "mixed traffic: peak occupancy {} (limit 3)",
+        peak.load(Ordering::SeqCst)
+    );
+    assert_eq!(held(&leases, "m").await, 0);
+}
+
+fn jitter(max_ms: u64) -> std::time::Duration {
+    asl_guard_lease::store::jitter_ms(max_ms)
+}

@@ -203,6 +203,31 @@ async fn stored_limit_wins_over_request_and_default_and_changes_at_run_time() {
 }
 
 #[tokio::test]
+async fn limit_stored_before_any_acquire_applies_to_the_first_grants() {
+    let leases = common::leases("limitfirst", 1).await;
+    store_limit(&leases, 2).await;
+    for h in ["a", "b"] {
+        let answer = call(&leases, acquire("s", h, EXEC, 1, 1)).await;
+        assert!(
+            matches!(answer, Ok(Response::Acquired { limit: 2, .. })),
+            "{answer:?}"
+        );
+    }
+    let answer = call(&leases, acquire("s", "c", EXEC, 1, 1)).await;
+    assert!(
+        matches!(
+            answer,
+            Ok(Response::Wait {
+                held: 2,
+                limit: 2,
+                ..
+            })
+        ),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test]
 async fn weight_above_the_limit_is_refused() {
     let leases = common::leases("overweight", 3).await;
     let err = call(&leases, acquire("s", "h", EXEC, 3, 4))

@@ -68,10 +68,11 @@ impl<D: Db> Leases<D> {
                 return Ok(self.wait(req, held, limit).await);
             }
             if !indexed {
-                if self.index(req, now).await.is_err() {
-                    return Ok(self.busy(seen));
+                match self.index(req, now).await {
+                    Ok(()) => indexed = true,
+                    Err(DbError::Fatal(m)) => return Err(LeaseError::Config(m)),
+                    Err(_) => return Ok(self.busy(seen)),
                 }
-                indexed = true;
             }
             let holder = self.new_holder(req, weight, now);
             match self.commit(&key, req, &holder, &sem, now).await {

@@ -73,7 +73,22 @@ pub async fn table(client: &Client, test: &str) -> String {
         .send()
         .await
         .unwrap_or_else(|e| panic!("create table {name} at {}: {e:?}", endpoint()));
+    wait_active(client, &name).await;
     name
+}
+
+/// Waits until the table is ACTIVE (dynalite, like DynamoDB, creates tables asynchronously).
+pub async fn wait_active(client: &Client, name: &str) {
+    use aws_sdk_dynamodb::types::TableStatus;
+    for _ in 0..200 {
+        let out = client.describe_table().table_name(name).send().await;
+        let status = out.ok().and_then(|o| o.table).and_then(|t| t.table_status);
+        if status == Some(TableStatus::Active) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("table {name} did not become ACTIVE within 2 s");
 }
 
 fn rand_suffix() -> u32 {

@@ -49,7 +49,7 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await?;
-    Ok(())
+    super::wait_active(client, name).await
 }
 
 /// Writes `n` lease items under `sem`.

@@ -115,7 +115,20 @@ async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await?;
-    Ok(())
+    wait_active(client, name).await
+}
+
+/// Waits until `name` is ACTIVE: tables are created asynchronously.
+pub async fn wait_active(client: &Client, name: &str) -> Result<(), BoxError> {
+    for _ in 0..200 {
+        let out = client.describe_table().table_name(name).send().await?;
+        let status = out.table.and_then(|t| t.table_status);
+        if status == Some(aws_sdk_dynamodb::types::TableStatus::Active) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Err(format!("table {name} did not become ACTIVE within 2 s").into())
 }
 
 /// Averages of one row.
