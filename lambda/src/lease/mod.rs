@@ -176,3 +176,16 @@ pub fn new_lease_id(expires_at: i64) -> String {
 pub fn lease_id_expiry(lease_id: &str) -> Option<i64> {
     lease_id.rsplit_once('.')?.1.parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lease_ids_are_unique_and_carry_their_expiry() {
+        let (a, b) = (new_lease_id(1_767_225_600), new_lease_id(1_767_225_600));
+        assert_ne!(a, b);
+        assert_eq!(lease_id_expiry(&a), Some(1_767_225_600));
+        assert_eq!(lease_id_expiry("forged"), None);
+    }
+}

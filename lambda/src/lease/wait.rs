@@ -56,3 +56,20 @@ impl<D: Db> Leases<D> {
         item.get(ATTEMPTS)?.as_n().ok()?.parse().ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_grows_with_attempts_stays_whole_and_capped() {
+        for _ in 0..200 {
+            assert!((1..=2).contains(&backoff(1, 30)));
+            assert!((2..=4).contains(&backoff(2, 30)));
+            assert!((8..=16).contains(&backoff(4, 30)));
+            assert!((15..=30).contains(&backoff(9, 30)));
+            assert!((15..=30).contains(&backoff(u32::MAX, 30)));
+            assert_eq!(backoff(0, 1), 1);
+        }
+    }
+}
