@@ -1,0 +1,227 @@
+//! The shared corpus of public ASL definitions: every valid definition is wrapped around each
+//! of its Task states in turn; the result must pass `check`, the independent validator
+//! asl-validator (when the original passes it), a structural test that every path from the
+//! region entry to a state outside it passes exactly one release, and `unwrap` must give the
+//! original back. Invalid files must give a clean error.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use asl_guard::check::{lint, CheckOptions, Severity};
+use asl_guard::graph::{is_exit, transitions};
+use asl_guard::model::{Definition, ScopeId, StateType};
+use asl_guard::region::RegionSpec;
+use asl_guard::rewrite::marker::{marker_of, Role};
+use asl_guard::rewrite::{unwrap_all, wrap, GuardOptions};
+use asl_guard::{emit, rewrite};
+
+struct Case {
+    file: PathBuf,
+    task: String,
+    wrapped: Definition,
+}
+
+fn tasks(def: &Definition) -> Vec<String> {
+    def.scopes()
+        .iter()
+        .flat_map(|id| def.states(id))
+        .filter(|s| s.ty == StateType::Task)
+        .map(|s| s.name.to_string())
+        .collect()
+}
+
+/// Counts release states on every path from the region entry until control leaves the
+/// region; returns the paths that pass zero or more than one release.
+fn release_violations(def: &Definition, scope: &ScopeId, entry: &str, region: &BTreeSet<String>) -> Vec<String> {
+    let mut bad = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![(entry.to_string(), 0u8)];
+    while let Some((name, releases)) = stack.pop() {
+        if !seen.insert((name.clone(), releases)) {
+            continue;
+        }
+        let Some(s) = def.state(scope, &name) else { continue };
+        let role = marker_of(s.body).map(|m| m.role);
+        let is_release = matches!(role, Some(Role::Release | Role::ReleaseOnError));
+        let count = releases + u8::from(is_release);
+        let inside = region.contains(&name) || is_release;
+        if !inside {
+            if count != 1 && !matches!(role, Some(Role::Rethrow)) {
+                bad.push(format!("reaches '{name}' after {count} releases"));
+            }
+            if role == Some(Role::Rethrow) && count != 1 {
+                bad.push(format!("re-raises after {count} releases"));
+            }
+            continue;
+        }
+        if is_exit(&s) && count != 1 {
+            bad.push(format!("ends at '{name}' after {count} releases"));
+        }
+        if count > 1 {
+            bad.push(format!("passes '{name}' after {count} releases"));
+            continue;
+        }
+        for t in transitions(&s) {
+            stack.push((t.target, count));
+        }
+    }
+    bad
+}
+
+fn validator_results(files: &[PathBuf]) -> BTreeMap<PathBuf, bool> {
+    let validator = common::tool("ASL_GUARD_ASL_VALIDATOR");
+    let mut out = BTreeMap::new();
+    for chunk in files.chunks(40) {
+        let mut cmd = Command::new(&validator);
+        for f in chunk {
+            cmd.arg("--json-path").arg(f);
+        }
+        let res = cmd.output().expect("asl-validator runs");
+        let text = String::from_utf8_lossy(&res.stdout).into_owned()
+            + &String::from_utf8_lossy(&res.stderr);
+        for f in chunk {
+            let quoted = format!("\"{}\" is valid", f.display());
+            out.insert(f.clone(), text.contains(&quoted));
+        }
+    }
+    out
+}
+
+fn parse_file(path: &Path) -> Result<Definition, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    Definition::parse(&text).map_err(|e| e.to_string())
+}
+
+#[test]
+fn corpus_wraps_every_task_and_each_result_is_sound() {
+    let files = common::corpus_files();
+    assert!(files.len() >= 150, "expected the full corpus, found {} files", files.len());
+    let (mut valid, mut invalid, mut cases) = (0, 0, Vec::new());
+    let mut failures = Vec::new();
+    for file in &files {
+        let Ok(def) = parse_file(file) else {
+            invalid += 1;
+            continue;
+        };
+        valid += 1;
+        for task in tasks(&def) {
+            let spec = RegionSpec { around: vec![task.clone()], through: None };
+            match wrap(&def, &spec, &GuardOptions::default()) {
+                Ok(w) => {
+                    let name = file.display();
+                    let errors: Vec<String> = lint(&w.definition, CheckOptions::default())
+                        .into_iter()
+                        .filter(|f| f.severity == Severity::Error && f.rule.starts_with("guard"))
+                        .map(|f| f.to_string())
+                        .collect();
+                    if !errors.is_empty() {
+                        failures.push(format!("{name} around '{task}': check: {errors:?}"));
+                    }
+                    let v = release_violations(&w.definition, &w.region.scope, &w.region.entry, &w.region.states);
+                    if !v.is_empty() {
+                        failures.push(format!("{name} around '{task}': {v:?}"));
+                    }
+                    match unwrap_all(&w.definition) {
+                        Ok(u) if u.root == def.root && emit::to_json(&u.root, 2) == emit::to_json(&def.root, 2) => {}
+                        _ => failures.push(format!("{name} around '{task}': unwrap differs")),
+                    }
+                    let again = wrap(&w.definition, &spec, &GuardOptions::default());
+                    if again.map(|a| a.definition.root) != Ok(w.definition.root.clone()) {
+                        failures.push(format!("{name} around '{task}': wrapping twice differs"));
+                    }
+                    cases.push(Case { file: file.clone(), task, wrapped: w.definition });
+                }
+                Err(e) => failures.push(format!("{} around '{task}': {e}", file.display())),
+            }
+        }
+    }
+    eprintln!("corpus: {} files, {valid} valid, {invalid} invalid, {} wraps", files.len(), cases.len());
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(cases.len() > 300, "expected several hundred Task states, wrapped {}", cases.len());
+    validate_independently(&cases);
+}
+
+fn validate_independently(cases: &[Case]) {
+    let dir = common::tempdir();
+    let originals: Vec<PathBuf> = cases.iter().map(|c| c.file.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut json_originals = Vec::new();
+    for (i, f) in originals.iter().enumerate() {
+        let def = parse_file(f).expect("parsed before");
+        let p = dir.path().join(format!("orig-{i}.asl.json"));
+        std::fs::write(&p, emit::to_json(&def.root, 2)).expect("temp file written");
+        json_originals.push((f.clone(), p));
+    }
+    let orig_ok = validator_results(&json_originals.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+    let passes_originally: BTreeSet<PathBuf> = json_originals
+        .iter()
+        .filter(|(_, p)| orig_ok.get(p) == Some(&true))
+        .map(|(f, _)| f.clone())
+        .collect();
+    let mut wrapped_files = Vec::new();
+    for (i, c) in cases.iter().enumerate().filter(|(_, c)| passes_originally.contains(&c.file)) {
+        let p = dir.path().join(format!("wrapped-{i}.asl.json"));
+        std::fs::write(&p, emit::to_json(&c.wrapped.root, 2)).expect("temp file written");
+        wrapped_files.push((i, p));
+    }
+    let results = validator_results(&wrapped_files.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+    let failed: Vec<String> = wrapped_files
+        .iter()
+        .filter(|(_, p)| results.get(p) != Some(&true))
+        .map(|(i, _)| format!("{} around '{}'", cases[*i].file.display(), cases[*i].task))
+        .collect();
+    eprintln!(
+        "asl-validator: {} of {} originals valid; {} wrapped definitions checked, {} invalid",
+        passes_originally.len(),
+        originals.len(),
+        wrapped_files.len(),
+        failed.len()
+    );
+    assert!(wrapped_files.len() > 200, "too few wrapped definitions validated: {}", wrapped_files.len());
+    assert!(failed.is_empty(), "asl-validator rejects:\n{}", failed.join("\n"));
+}
+
+#[test]
+fn corpus_invalid_files_give_a_clean_error_naming_the_file() {
+    let mut invalid = 0;
+    for file in common::corpus_files() {
+        if parse_file(&file).is_ok() {
+            continue;
+        }
+        invalid += 1;
+        let path = file.display().to_string();
+        let r = common::run(&["wrap", &path, "--around", "Anything"], None);
+        assert_eq!(r.code, 2, "{path}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{path}: nothing on stdout");
+        assert!(r.stderr.starts_with(&format!("asl-guard: {path}: ")), "{}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "one-line error: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    assert!(invalid >= 1, "the corpus is known to hold invalid files");
+}
+
+#[test]
+fn corpus_check_never_fails_to_run() {
+    for file in common::corpus_files() {
+        let path = file.display().to_string();
+        let r = common::run(&["check", &path], None);
+        assert!(r.code == 0 || r.code == 1, "{path}: exit {} {}", r.code, r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{path}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn corpus_round_trips_through_parse_and_emit() {
+    for file in common::corpus_files() {
+        let Ok(def) = parse_file(&file) else { continue };
+        let text = emit::to_json(&def.root, 2);
+        let again = Definition::parse(&text).expect("emitted JSON parses");
+        assert_eq!(emit::to_json(&again.root, 2), text, "{}", file.display());
+        let yaml = emit::to_yaml(&def.root);
+        let from_yaml = Definition::parse(&yaml).expect("emitted YAML parses");
+        assert_eq!(from_yaml.root, def.root, "{}", file.display());
+    }
+    let _ = rewrite::GuardOptions::default();
+}
