@@ -26,6 +26,21 @@ locals {
     rethrow          = var.sfn_rethrow_lease_error_state_name
   }
 
+  # Every state carries the CLI's marker, `asl-guard/<role> <guard>:`, with the
+  # guard key `lease` (the variable prefix), so `asl-guard wrap` sees the
+  # region as guarded and `asl-guard check` and `unwrap` know the states.
+  marker = {
+    prepare          = "asl-guard/prepare lease"
+    acquire          = "asl-guard/acquire lease"
+    check            = "asl-guard/check lease"
+    wait             = "asl-guard/wait lease"
+    timeout          = "asl-guard/timeout lease"
+    not_granted      = "asl-guard/not-granted lease"
+    release          = "asl-guard/release lease"
+    release_on_error = "asl-guard/release-on-error lease"
+    rethrow          = "asl-guard/rethrow lease"
+  }
+
   # Both lease actions are idempotent per holder, so retrying is safe.
   lease_retry = [{
     ErrorEquals = [
@@ -69,7 +84,7 @@ locals {
   state_bodies = {
     prepare = {
       Type    = "Pass"
-      Comment = "asl-guard/prepare: new holder id for this entry into the region, waiting counter to 0"
+      Comment = "${local.marker.prepare}: new holder id for this entry into the region, waiting counter to 0"
       Assign = {
         "leaseHolder.$" = "States.Format('{}/{}', $$.Execution.Name, States.UUID())"
         leaseWaited     = 0
@@ -79,7 +94,7 @@ locals {
 
     acquire = {
       Type           = "Task"
-      Comment        = "asl-guard/acquire: ask for a lease on semaphore ${local.semaphore}"
+      Comment        = "${local.marker.acquire}: ask for a lease on semaphore ${local.semaphore}"
       Resource       = "arn:${local.partition}:states:::lambda:invoke"
       Parameters     = { FunctionName = local.function_arn, Payload = local.acquire_payload }
       TimeoutSeconds = 30
@@ -91,7 +106,7 @@ locals {
 
     check = {
       Type    = "Choice"
-      Comment = "asl-guard/check: acquired enters the region, wait loops while under ${var.sfn_max_wait_seconds} seconds, anything else fails closed"
+      Comment = "${local.marker.check}: acquired enters the region, wait loops while under ${var.sfn_max_wait_seconds} seconds, anything else fails closed"
       Choices = [
         {
           Variable     = "$lease.status"
@@ -116,7 +131,7 @@ locals {
 
     wait = {
       Type        = "Wait"
-      Comment     = "asl-guard/wait: pause as long as the lease manager asks, then ask again"
+      Comment     = "${local.marker.wait}: pause as long as the lease manager asks, then ask again"
       SecondsPath = "$lease.retryAfterSeconds"
       Assign      = { "leaseWaited.$" = "States.MathAdd($leaseWaited, $lease.retryAfterSeconds)" }
       Next        = local.names.acquire
@@ -124,14 +139,14 @@ locals {
 
     wait_timeout = {
       Type    = "Fail"
-      Comment = "asl-guard/wait-timeout: waited too long for a lease"
+      Comment = "${local.marker.timeout}: waited too long for a lease"
       Error   = "Lease.WaitTimeout"
       Cause   = "no lease on semaphore ${local.semaphore} within ${var.sfn_max_wait_seconds} seconds"
     }
 
     not_granted = {
       Type    = "Fail"
-      Comment = "asl-guard/not-granted: the lease manager neither granted a lease nor asked to wait"
+      Comment = "${local.marker.not_granted}: the lease manager neither granted a lease nor asked to wait"
       Error   = "Lease.NotGranted"
       Cause   = "the lease manager did not grant a lease on semaphore ${local.semaphore}"
     }
@@ -139,7 +154,7 @@ locals {
     release = merge(
       {
         Type           = "Task"
-        Comment        = "asl-guard/release: free the lease on semaphore ${local.semaphore}"
+        Comment        = "${local.marker.release}: free the lease on semaphore ${local.semaphore}"
         Resource       = "arn:${local.partition}:states:::lambda:invoke"
         Parameters     = local.release_parameters
         TimeoutSeconds = 30
@@ -155,7 +170,7 @@ locals {
     # goes to the rethrow state too.
     release_on_error = {
       Type           = "Task"
-      Comment        = "asl-guard/release-on-error: free the lease on semaphore ${local.semaphore} after an error in the region"
+      Comment        = "${local.marker.release_on_error}: free the lease on semaphore ${local.semaphore} after an error in the region"
       Resource       = "arn:${local.partition}:states:::lambda:invoke"
       Parameters     = local.release_parameters
       TimeoutSeconds = 30
@@ -167,7 +182,7 @@ locals {
 
     rethrow = {
       Type      = "Fail"
-      Comment   = "asl-guard/rethrow: re-raise the region's original error"
+      Comment   = "${local.marker.rethrow}: re-raise the region's original error"
       ErrorPath = "$leaseError.Error"
       CausePath = "$leaseError.Cause"
     }

@@ -8,8 +8,8 @@ program is `asl-guard external`, that every query key is one the subcommand
 accepts, that every value is a string (the external data source sends strings
 only), and that the wrapped definition is taken from `result.definition`.
 
-When an asl-guard binary is found (ASL_GUARD, PATH, or target/{release,debug}
-of the repository), the example's query is also sent to it with the
+When an asl-guard binary is found (ASL_GUARD, PATH, or {release,debug} under
+$CARGO_TARGET_DIR or the repository's target/), the example's query is also sent to it with the
 definition rendered, and its answer must carry a definition.
 
 Prints one line per check and `external-example: N passed, M failed`; exits 1
@@ -32,8 +32,19 @@ import hcl_lite  # noqa: E402
 TERRAFORM = Path(__file__).resolve().parent.parent
 EXAMPLE = TERRAFORM / "examples" / "complete"
 
-# The query keys `asl-guard external` accepts (DESIGN.md section 2, issue 4).
-ACCEPTED_KEYS = {"definition", "around", "semaphore", "function", "limit", "max_wait", "format"}
+# The query keys `asl-guard external` accepts: read from the CLI's source when
+# it is in the tree (src/external.rs, QUERY_KEYS), else the keys agreed for
+# issue 4.
+CLI_SOURCE = TERRAFORM.parent / "src" / "external.rs"
+AGREED_KEYS = {"definition", "around", "semaphore", "function", "limit", "max_wait", "format"}
+
+
+def accepted_keys() -> tuple[set[str], str]:
+    if CLI_SOURCE.is_file():
+        m = re.search(r"QUERY_KEYS\s*:\s*\[&str;\s*\d+\]\s*=\s*\[(.*?)\];", CLI_SOURCE.read_text(), re.S)
+        if m:
+            return set(re.findall(r'"([a-z_]+)"', m.group(1))), "src/external.rs"
+    return AGREED_KEYS, "the keys agreed for issue 4"
 REQUIRED_KEYS = {"definition", "around"}
 # Functions whose result is always a string.
 STRING_FUNCTIONS = {"tostring", "templatefile", "file", "jsonencode", "format", "join", "trimspace"}
@@ -91,10 +102,13 @@ def find_binary() -> str | None:
     found = shutil.which("asl-guard")
     if found:
         return found
-    for profile in ("release", "debug"):
-        candidate = TERRAFORM.parent / "target" / profile / "asl-guard"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
+    targets = [Path(os.environ["CARGO_TARGET_DIR"])] if os.environ.get("CARGO_TARGET_DIR") else []
+    targets.append(TERRAFORM.parent / "target")
+    for target in targets:
+        for profile in ("release", "debug"):
+            candidate = target / profile / "asl-guard"
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
     return None
 
 
@@ -176,8 +190,13 @@ def main() -> int:
         print(f"external-example: {checks.passed} passed, {checks.failed} failed")
         return 1
     checks.check("query is an object constructor", True)
-    unknown = sorted(set(query) - ACCEPTED_KEYS)
-    checks.check("every query key is accepted by asl-guard external", not unknown, f"unknown {unknown}")
+    accepted, source = accepted_keys()
+    unknown = sorted(set(query) - accepted)
+    checks.check(
+        f"every query key is accepted by asl-guard external (per {source})",
+        not unknown,
+        f"unknown {unknown}",
+    )
     missing = sorted(REQUIRED_KEYS - set(query))
     checks.check("query has definition and around", not missing, f"missing {missing}")
     not_strings = sorted(k for k, v in query.items() if not is_string_expr(v, variables, modules))

@@ -6,8 +6,10 @@
 # Steps: fmt, init against the provider mirror (terraform/.terraformrc),
 # validate (module and the examples that need only the aws provider),
 # `terraform test` on mocks (module and examples/hand-merged), the README
-# tables, the complete example's `asl-guard external` call, and checkov when
-# it is installed (on PATH, or at the path in $CHECKOV).
+# tables, the complete example's `asl-guard external` call, the hand merged
+# fragments against `asl-guard wrap` / `check` and asl-validator (each when
+# found; the binary under $CARGO_TARGET_DIR or target/), and checkov when it
+# is installed (on PATH, or at the path in $CHECKOV).
 #
 # Every step and every `terraform test` run counts as one check; the last line
 # is `terraform: N passed, M failed[, K skipped]`. Exits 1 if anything failed.
@@ -86,6 +88,32 @@ tf_test() {
   echo "     terraform test in $rel: $p passed, $f failed"
 }
 
+# py_checks NAME SCRIPT ARGS...: runs a Python check script and counts one
+# check per line of its `<name>: N passed, M failed` summary.
+py_checks() {
+  local name="$1" line p f rc
+  shift
+  python3 "$@" >"$log/py" 2>&1
+  rc=$?
+  sed 's/^/     /' "$log/py"
+  line="$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed$' "$log/py" | tail -n 1)"
+  p=0
+  f=0
+  if [[ -n "$line" ]]; then
+    p="$(sed -E 's/^.*: ([0-9]+) passed.*/\1/' <<<"$line")"
+    f="$(sed -E 's/^.* ([0-9]+) failed$/\1/' <<<"$line")"
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  skipped=$((skipped + $(grep -c '^skip ' "$log/py")))
+  if [[ $rc -ne 0 || -z "$line" ]]; then
+    failures+=("$name")
+    if [[ $f -eq 0 ]]; then
+      failed=$((failed + 1))
+    fi
+  fi
+}
+
 terraform version | head -n 1
 
 if [[ ! -d /opt/tf-plugins/registry.terraform.io/hashicorp/aws ]]; then
@@ -114,27 +142,17 @@ tf_test "$tf_dir/examples/hand-merged"
 
 if command -v python3 >/dev/null 2>&1; then
   step "README inputs/outputs tables in sync" python3 "$tf_dir/scripts/readme_tables.py" --check
-  # One check per line of the script's own summary.
-  python3 "$tf_dir/scripts/check_external_example.py" >"$log/ext" 2>&1
-  ext_rc=$?
-  sed 's/^/     /' "$log/ext"
-  ext_line="$(grep -E '^external-example: [0-9]+ passed, [0-9]+ failed$' "$log/ext")"
-  if [[ -n "$ext_line" ]]; then
-    ext_p="$(sed -E 's/^.*: ([0-9]+) passed.*/\1/' <<<"$ext_line")"
-    ext_f="$(sed -E 's/^.* ([0-9]+) failed$/\1/' <<<"$ext_line")"
-    passed=$((passed + ext_p))
-    failed=$((failed + ext_f))
-  fi
-  if [[ $ext_rc -ne 0 || -z "$ext_line" ]]; then
-    failures+=("examples/complete: asl-guard external program and query")
-    if [[ -z "$ext_line" || ${ext_f:-0} -eq 0 ]]; then
-      failed=$((failed + 1))
-    fi
-  fi
+  py_checks "examples/complete: asl-guard external program and query" \
+    "$tf_dir/scripts/check_external_example.py"
+  # The hand merged definition, as applied on mocks, against the CLI.
+  (cd "$tf_dir/examples/hand-merged" && terraform test -json -verbose) >"$log/hand-merged.jsonl" 2>&1
+  py_checks "fragments against asl-guard wrap, check and asl-validator" \
+    "$tf_dir/scripts/check_fragments_against_cli.py" "$log/hand-merged.jsonl"
 else
-  banner "WARNING: python3 not found: README table sync and external example checks NOT run."
+  banner "WARNING: python3 not found: README table sync, external example and CLI checks NOT run."
   skip "README inputs/outputs tables in sync"
   skip "examples/complete: asl-guard external program and query"
+  skip "fragments against asl-guard wrap, check and asl-validator"
 fi
 
 checkov_bin="${CHECKOV:-}"

@@ -25,7 +25,7 @@ run "acquire_state_exact" {
     condition = jsondecode(output.sfn_acquire_lease_state) == {
       AcquireLease = {
         Type     = "Task"
-        Comment  = "asl-guard/acquire: ask for a lease on semaphore payments-api"
+        Comment  = "asl-guard/acquire lease: ask for a lease on semaphore payments-api"
         Resource = "arn:aws:states:::lambda:invoke"
         Parameters = {
           FunctionName = "arn:aws:lambda:eu-west-1:123456789012:function:asl-guard-lease-manager"
@@ -90,7 +90,7 @@ run "prepare_state_exact" {
     condition = jsondecode(output.sfn_prepare_lease_state) == {
       PrepareLease = {
         Type    = "Pass"
-        Comment = "asl-guard/prepare: new holder id for this entry into the region, waiting counter to 0"
+        Comment = "asl-guard/prepare lease: new holder id for this entry into the region, waiting counter to 0"
         Assign = {
           "leaseHolder.$" = "States.Format('{}/{}', $$.Execution.Name, States.UUID())"
           leaseWaited     = 0
@@ -136,7 +136,7 @@ run "wait_and_fail_states" {
   assert {
     condition = jsondecode(output.sfn_wait_for_lease_state).WaitForLease == {
       Type        = "Wait"
-      Comment     = "asl-guard/wait: pause as long as the lease manager asks, then ask again"
+      Comment     = "asl-guard/wait lease: pause as long as the lease manager asks, then ask again"
       SecondsPath = "$lease.retryAfterSeconds"
       Assign      = { "leaseWaited.$" = "States.MathAdd($leaseWaited, $lease.retryAfterSeconds)" }
       Next        = "AcquireLease"
@@ -157,7 +157,7 @@ run "wait_and_fail_states" {
   assert {
     condition = jsondecode(output.sfn_rethrow_lease_error_state).RethrowLeaseError == {
       Type      = "Fail"
-      Comment   = "asl-guard/rethrow: re-raise the region's original error"
+      Comment   = "asl-guard/rethrow lease: re-raise the region's original error"
       ErrorPath = "$leaseError.Error"
       CausePath = "$leaseError.Cause"
     }
@@ -171,7 +171,7 @@ run "release_with_next" {
   assert {
     condition = jsondecode(output.sfn_release_lease_state).ReleaseLease == {
       Type     = "Task"
-      Comment  = "asl-guard/release: free the lease on semaphore CallPaymentsApi"
+      Comment  = "asl-guard/release lease: free the lease on semaphore CallPaymentsApi"
       Resource = "arn:aws:states:::lambda:invoke"
       Parameters = {
         FunctionName = "arn:aws:lambda:eu-west-1:123456789012:function:asl-guard-lease-manager"
@@ -270,8 +270,19 @@ run "merged_states" {
   }
 
   assert {
-    condition     = alltrue([for name, state in jsondecode(output.sfn_lease_states) : startswith(state.Comment, "asl-guard/")])
-    error_message = "every guard state must carry an asl-guard/<role>: comment"
+    # The CLI's marker, `asl-guard/<role> <guard>:`, read by wrap, check and unwrap.
+    condition = { for name, state in jsondecode(output.sfn_lease_states) : name => split(":", state.Comment)[0] } == {
+      PrepareLease        = "asl-guard/prepare lease"
+      AcquireLease        = "asl-guard/acquire lease"
+      CheckLeaseStatus    = "asl-guard/check lease"
+      WaitForLease        = "asl-guard/wait lease"
+      LeaseWaitTimeout    = "asl-guard/timeout lease"
+      LeaseNotGranted     = "asl-guard/not-granted lease"
+      ReleaseLease        = "asl-guard/release lease"
+      ReleaseLeaseOnError = "asl-guard/release-on-error lease"
+      RethrowLeaseError   = "asl-guard/rethrow lease"
+    }
+    error_message = "every guard state must carry the CLI's asl-guard/<role> lease: marker"
   }
 }
 
