@@ -3,7 +3,8 @@
 //! process start to first answer of a bootstrap driven through a local Runtime API stand-in.
 //! Figures only, no assertions. Needs the emulator: ASL_GUARD_DYNAMODB_ENDPOINT.
 //!
-//! Usage: lease-bench [--cycles N] [--starts N] [--bootstrap PATH [ARGS...]]
+//! Usage: lease-bench [--cycles N] [--starts N] [--verbose] [--bootstrap PATH [ARGS...]]
+//! (`--verbose` shows the started process's stderr; `--bootstrap` takes the rest of the line.)
 
 mod baseline;
 mod runtime_api;
@@ -32,6 +33,7 @@ struct Options {
     cycles: usize,
     starts: usize,
     bootstrap: Option<Vec<String>>,
+    verbose: bool,
 }
 
 #[tokio::main]
@@ -73,12 +75,14 @@ fn options() -> Result<Options, BoxError> {
         cycles: 20,
         starts: 5,
         bootstrap: None,
+        verbose: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--cycles" => o.cycles = args.next().ok_or("--cycles N")?.parse()?,
             "--starts" => o.starts = args.next().ok_or("--starts N")?.parse()?,
+            "--verbose" => o.verbose = true,
             "--bootstrap" => o.bootstrap = Some(args.by_ref().collect()),
             other => return Err(format!("unknown argument {other:?}; see the file's docs").into()),
         }
@@ -267,7 +271,7 @@ async fn cold_starts(
     );
     let mut times = Vec::new();
     for i in 0..options.starts {
-        let (elapsed, answer) = start_once(&command, endpoint, &table, i).await?;
+        let (elapsed, answer) = start_once(&command, endpoint, &table, i, options.verbose).await?;
         println!("  start {i}: {:>7.1} ms  answer {answer}", ms(elapsed));
         times.push(elapsed);
     }
@@ -295,6 +299,7 @@ async fn start_once(
     endpoint: &str,
     table: &str,
     i: usize,
+    verbose: bool,
 ) -> Result<(Duration, String), BoxError> {
     let event = json!({"action": "acquire", "semaphore": "cold", "holder": format!("h{i}"),
                        "execution": EXEC, "limit": 100})
@@ -313,9 +318,14 @@ async fn start_once(
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(if verbose {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
