@@ -35,7 +35,12 @@ fn tasks(def: &Definition) -> Vec<String> {
 
 /// Counts release states on every path from the region entry until control leaves the
 /// region; returns the paths that pass zero or more than one release.
-fn release_violations(def: &Definition, scope: &ScopeId, entry: &str, region: &BTreeSet<String>) -> Vec<String> {
+fn release_violations(
+    def: &Definition,
+    scope: &ScopeId,
+    entry: &str,
+    region: &BTreeSet<String>,
+) -> Vec<String> {
     let mut bad = Vec::new();
     let mut seen = BTreeSet::new();
     let mut stack = vec![(entry.to_string(), 0u8)];
@@ -43,7 +48,9 @@ fn release_violations(def: &Definition, scope: &ScopeId, entry: &str, region: &B
         if !seen.insert((name.clone(), releases)) {
             continue;
         }
-        let Some(s) = def.state(scope, &name) else { continue };
+        let Some(s) = def.state(scope, &name) else {
+            continue;
+        };
         let role = marker_of(s.body).map(|m| m.role);
         let is_release = matches!(role, Some(Role::Release | Role::ReleaseOnError));
         let count = releases + u8::from(is_release);
@@ -98,7 +105,11 @@ fn parse_file(path: &Path) -> Result<Definition, String> {
 #[test]
 fn corpus_wraps_every_task_and_each_result_is_sound() {
     let files = common::corpus_files();
-    assert!(files.len() >= 150, "expected the full corpus, found {} files", files.len());
+    assert!(
+        files.len() >= 150,
+        "expected the full corpus, found {} files",
+        files.len()
+    );
     let (mut valid, mut invalid, mut cases) = (0, 0, Vec::new());
     let mut failures = Vec::new();
     for file in &files {
@@ -108,7 +119,10 @@ fn corpus_wraps_every_task_and_each_result_is_sound() {
         };
         valid += 1;
         for task in tasks(&def) {
-            let spec = RegionSpec { around: vec![task.clone()], through: None };
+            let spec = RegionSpec {
+                around: vec![task.clone()],
+                through: None,
+            };
             match wrap(&def, &spec, &GuardOptions::default()) {
                 Ok(w) => {
                     let name = file.display();
@@ -120,33 +134,62 @@ fn corpus_wraps_every_task_and_each_result_is_sound() {
                     if !errors.is_empty() {
                         failures.push(format!("{name} around '{task}': check: {errors:?}"));
                     }
-                    let v = release_violations(&w.definition, &w.region.scope, &w.region.entry, &w.region.states);
+                    let v = release_violations(
+                        &w.definition,
+                        &w.region.scope,
+                        &w.region.entry,
+                        &w.region.states,
+                    );
                     if !v.is_empty() {
                         failures.push(format!("{name} around '{task}': {v:?}"));
                     }
                     match unwrap_all(&w.definition) {
-                        Ok(u) if u.root == def.root && emit::to_json(&u.root, 2) == emit::to_json(&def.root, 2) => {}
+                        Ok(u)
+                            if u.root == def.root
+                                && emit::to_json(&u.root, 2) == emit::to_json(&def.root, 2) => {}
                         _ => failures.push(format!("{name} around '{task}': unwrap differs")),
                     }
                     let again = wrap(&w.definition, &spec, &GuardOptions::default());
                     if again.map(|a| a.definition.root) != Ok(w.definition.root.clone()) {
                         failures.push(format!("{name} around '{task}': wrapping twice differs"));
                     }
-                    cases.push(Case { file: file.clone(), task, wrapped: w.definition });
+                    cases.push(Case {
+                        file: file.clone(),
+                        task,
+                        wrapped: w.definition,
+                    });
                 }
                 Err(e) => failures.push(format!("{} around '{task}': {e}", file.display())),
             }
         }
     }
-    eprintln!("corpus: {} files, {valid} valid, {invalid} invalid, {} wraps", files.len(), cases.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
-    assert!(cases.len() > 300, "expected several hundred Task states, wrapped {}", cases.len());
+    eprintln!(
+        "corpus: {} files, {valid} valid, {invalid} invalid, {} wraps",
+        files.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        cases.len() > 300,
+        "expected several hundred Task states, wrapped {}",
+        cases.len()
+    );
     validate_independently(&cases);
 }
 
 fn validate_independently(cases: &[Case]) {
     let dir = common::tempdir();
-    let originals: Vec<PathBuf> = cases.iter().map(|c| c.file.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let originals: Vec<PathBuf> = cases
+        .iter()
+        .map(|c| c.file.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut json_originals = Vec::new();
     for (i, f) in originals.iter().enumerate() {
         let def = parse_file(f).expect("parsed before");
@@ -154,19 +197,33 @@ fn validate_independently(cases: &[Case]) {
         std::fs::write(&p, emit::to_json(&def.root, 2)).expect("temp file written");
         json_originals.push((f.clone(), p));
     }
-    let orig_ok = validator_results(&json_originals.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+    let orig_ok = validator_results(
+        &json_originals
+            .iter()
+            .map(|(_, p)| p.clone())
+            .collect::<Vec<_>>(),
+    );
     let passes_originally: BTreeSet<PathBuf> = json_originals
         .iter()
         .filter(|(_, p)| orig_ok.get(p) == Some(&true))
         .map(|(f, _)| f.clone())
         .collect();
     let mut wrapped_files = Vec::new();
-    for (i, c) in cases.iter().enumerate().filter(|(_, c)| passes_originally.contains(&c.file)) {
+    for (i, c) in cases
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| passes_originally.contains(&c.file))
+    {
         let p = dir.path().join(format!("wrapped-{i}.asl.json"));
         std::fs::write(&p, emit::to_json(&c.wrapped.root, 2)).expect("temp file written");
         wrapped_files.push((i, p));
     }
-    let results = validator_results(&wrapped_files.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+    let results = validator_results(
+        &wrapped_files
+            .iter()
+            .map(|(_, p)| p.clone())
+            .collect::<Vec<_>>(),
+    );
     let failed: Vec<String> = wrapped_files
         .iter()
         .filter(|(_, p)| results.get(p) != Some(&true))
@@ -179,8 +236,16 @@ fn validate_independently(cases: &[Case]) {
         wrapped_files.len(),
         failed.len()
     );
-    assert!(wrapped_files.len() > 200, "too few wrapped definitions validated: {}", wrapped_files.len());
-    assert!(failed.is_empty(), "asl-validator rejects:\n{}", failed.join("\n"));
+    assert!(
+        wrapped_files.len() > 200,
+        "too few wrapped definitions validated: {}",
+        wrapped_files.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "asl-validator rejects:\n{}",
+        failed.join("\n")
+    );
 }
 
 #[test]
@@ -195,7 +260,11 @@ fn corpus_invalid_files_give_a_clean_error_naming_the_file() {
         let r = common::run(&["wrap", &path, "--around", "Anything"], None);
         assert_eq!(r.code, 2, "{path}: {}", r.stderr);
         assert!(r.stdout.is_empty(), "{path}: nothing on stdout");
-        assert!(r.stderr.starts_with(&format!("asl-guard: {path}: ")), "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with(&format!("asl-guard: {path}: ")),
+            "{}",
+            r.stderr
+        );
         assert_eq!(r.stderr.lines().count(), 1, "one-line error: {}", r.stderr);
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     }
@@ -207,7 +276,12 @@ fn corpus_check_never_fails_to_run() {
     for file in common::corpus_files() {
         let path = file.display().to_string();
         let r = common::run(&["check", &path], None);
-        assert!(r.code == 0 || r.code == 1, "{path}: exit {} {}", r.code, r.stderr);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "{path}: exit {} {}",
+            r.code,
+            r.stderr
+        );
         assert!(!r.stderr.contains("panicked"), "{path}: {}", r.stderr);
     }
 }

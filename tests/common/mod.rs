@@ -21,7 +21,10 @@ pub fn run(args: &[&str], stdin: Option<&str>) -> Run {
 /// Runs `asl-guard` in a working directory.
 pub fn run_in(args: &[&str], stdin: Option<&str>, dir: Option<&Path>) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_asl-guard"));
-    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     cmd.env("NO_COLOR", "1");
     if let Some(d) = dir {
         cmd.current_dir(d);
@@ -29,7 +32,8 @@ pub fn run_in(args: &[&str], stdin: Option<&str>, dir: Option<&Path>) -> Run {
     let mut child = cmd.spawn().expect("the asl-guard binary runs");
     let mut pipe = child.stdin.take().expect("stdin is piped");
     if let Some(text) = stdin {
-        pipe.write_all(text.as_bytes()).expect("stdin accepts the input");
+        pipe.write_all(text.as_bytes())
+            .expect("stdin accepts the input");
     }
     drop(pipe);
     finish(child.wait_with_output().expect("asl-guard finishes"))
