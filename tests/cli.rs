@@ -1,0 +1,391 @@
+//! CLI behaviour: exit codes, streams, in-place and check modes, stdin, the external data
+//! source protocol and failures that must leave files untouched.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use common::{run, run_in, tempdir};
+use pretty_assertions::assert_eq;
+
+const SIMPLE: &str = r#"{
+  "StartAt": "Work",
+  "States": {
+    "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}
+  }
+}
+"#;
+
+fn wrapped_simple() -> String {
+    let r = run(&["wrap", "-", "--around", "Work"], Some(SIMPLE));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.stdout
+}
+
+#[test]
+fn wrap_reads_stdin_and_writes_stdout() {
+    let out = wrapped_simple();
+    assert!(out.contains("\"StartAt\": \"PrepareLease\""), "{out}");
+    assert!(
+        out.contains("\"FunctionName\": \"${lease_function_arn}\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn wrap_without_file_reads_stdin() {
+    let r = run(&["wrap", "--around", "Work"], Some(SIMPLE));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, wrapped_simple());
+}
+
+#[test]
+fn wrap_twice_equals_wrap_once() {
+    let once = wrapped_simple();
+    let r = run(&["wrap", "-", "--around", "Work"], Some(&once));
+    assert_eq!(r.stdout, once);
+}
+
+#[test]
+fn rewrap_with_new_options_replaces_the_guard() {
+    let once = wrapped_simple();
+    let r = run(
+        &["wrap", "-", "--around", "Work", "--limit", "7"],
+        Some(&once),
+    );
+    assert_eq!(r.code, 0);
+    let direct = run(
+        &["wrap", "-", "--around", "Work", "--limit", "7"],
+        Some(SIMPLE),
+    );
+    assert_eq!(r.stdout, direct.stdout);
+    assert_eq!(r.stdout.matches("\"action\": \"acquire\"").count(), 1);
+}
+
+#[test]
+fn unwrap_gives_back_the_original_document() {
+    let r = run(&["unwrap", "-", "--indent", "0"], Some(&wrapped_simple()));
+    let original: serde_json::Value = serde_json::from_str(SIMPLE).unwrap();
+    let back: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(back, original);
+}
+
+#[test]
+fn unwrap_around_a_state_without_guard_fails() {
+    let r = run(
+        &["unwrap", "-", "--around", "Nope"],
+        Some(&wrapped_simple()),
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no guard enters state 'Nope'"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn in_place_rewrites_atomically_and_keeps_permissions() {
+    let dir = tempdir();
+    let file = dir.path().join("flow.asl.json");
+    fs::write(&file, SIMPLE).unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o640)).unwrap();
+    let r = run(
+        &["wrap", file.to_str().unwrap(), "--around", "Work", "-i"],
+        None,
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+    assert_eq!(fs::read_to_string(&file).unwrap(), wrapped_simple());
+    let mode = fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+}
+
+#[test]
+fn check_mode_exits_1_on_difference_and_0_when_current() {
+    let dir = tempdir();
+    let file = dir.path().join("flow.asl.json");
+    fs::write(&file, SIMPLE).unwrap();
+    let path = file.to_str().unwrap();
+    let r = run(&["wrap", "--check", path, "--around", "Work"], None);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("would change"), "{}", r.stderr);
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        SIMPLE,
+        "--check writes nothing"
+    );
+    fs::write(&file, wrapped_simple()).unwrap();
+    let r = run(&["wrap", "--check", path, "--around", "Work"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn check_mode_compares_with_the_output_file() {
+    let dir = tempdir();
+    let src = dir.path().join("src.asl.json");
+    let out = dir.path().join("out.asl.json");
+    fs::write(&src, SIMPLE).unwrap();
+    let (s, o) = (src.to_str().unwrap(), out.to_str().unwrap());
+    assert_eq!(run(&["wrap", s, "--around", "Work", "-o", o], None).code, 0);
+    assert_eq!(
+        run(&["wrap", s, "--around", "Work", "-o", o, "--check"], None).code,
+        0
+    );
+    assert_eq!(
+        run(
+            &["wrap", s, "--around", "Work", "-o", o, "--check", "--limit", "2"],
+            None
+        )
+        .code,
+        1
+    );
+}
+
+#[test]
+fn unwritable_output_fails_with_exit_2_and_leaves_no_file() {
+    let dir = tempdir();
+    let target = dir.path().join("missing-dir").join("out.asl.json");
+    let r = run(
+        &[
+            "wrap",
+            "-",
+            "--around",
+            "Work",
+            "-o",
+            target.to_str().unwrap(),
+        ],
+        Some(SIMPLE),
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.starts_with("asl-guard: "), "{}", r.stderr);
+    assert!(r.stderr.contains("out.asl.json"), "{}", r.stderr);
+    assert!(!target.exists());
+}
+
+#[test]
+fn failed_wrap_leaves_the_file_untouched() {
+    let dir = tempdir();
+    let file = dir.path().join("flow.asl.json");
+    fs::write(&file, SIMPLE).unwrap();
+    let r = run(
+        &["wrap", file.to_str().unwrap(), "--around", "Nope", "-i"],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(fs::read_to_string(&file).unwrap(), SIMPLE);
+}
+
+#[test]
+fn missing_file_names_the_file() {
+    let r = run(&["wrap", "no/such.asl.json", "--around", "X"], None);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no/such.asl.json: cannot read"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn invalid_yaml_reports_line_and_column() {
+    let r = run(
+        &["wrap", "-", "--around", "X"],
+        Some("StartAt: A\nStates:\n  A: [unclosed\n"),
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("<stdin>: invalid YAML at line"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn bad_options_are_refused_before_any_output() {
+    for (flag, value) in [
+        ("--limit", "0"),
+        ("--weight", "0"),
+        ("--max-wait", "0"),
+        ("--semaphore", ""),
+    ] {
+        let r = run(
+            &["wrap", "-", "--around", "Work", flag, value],
+            Some(SIMPLE),
+        );
+        assert_eq!(r.code, 2, "{flag} {value}: {}", r.stderr);
+        assert!(r.stdout.is_empty());
+        assert!(r.stderr.contains(flag), "{}", r.stderr);
+    }
+    let r = run(
+        &[
+            "wrap", "-", "--around", "Work", "--limit", "2", "--weight", "3",
+        ],
+        Some(SIMPLE),
+    );
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["wrap", "-"], Some(SIMPLE)).code, 2);
+    assert_eq!(run(&["frobnicate"], None).code, 2);
+}
+
+#[test]
+fn several_files_need_in_place_or_check() {
+    let dir = tempdir();
+    let (a, b) = (dir.path().join("a.asl.json"), dir.path().join("b.asl.json"));
+    fs::write(&a, SIMPLE).unwrap();
+    fs::write(&b, SIMPLE).unwrap();
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    assert_eq!(run(&["wrap", a, b, "--around", "Work"], None).code, 2);
+    assert_eq!(
+        run(&["wrap", a, b, "--around", "Work", "--check"], None).code,
+        1
+    );
+    assert_eq!(run(&["wrap", a, b, "--around", "Work", "-i"], None).code, 0);
+    assert_eq!(
+        run(&["wrap", a, b, "--around", "Work", "--check"], None).code,
+        0
+    );
+}
+
+#[test]
+fn check_is_clean_on_a_wrapped_definition_and_exits_0() {
+    let dir = tempdir();
+    let file = dir.path().join("w.asl.json");
+    fs::write(&file, wrapped_simple()).unwrap();
+    let r = run(&["check", file.to_str().unwrap()], None);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stdout);
+}
+
+#[test]
+fn check_finds_a_guard_leak_after_hand_editing() {
+    let edited = wrapped_simple().replace("\"Next\": \"ReleaseLease\"", "\"End\": true");
+    let dir = tempdir();
+    let file = dir.path().join("w.asl.json");
+    fs::write(&file, edited).unwrap();
+    let r = run(&["check", file.to_str().unwrap()], None);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("error[guard-leak]: state 'Work'"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn check_deny_warnings_turns_warnings_into_failures() {
+    let dir = tempdir();
+    let file = dir.path().join("u.asl.json");
+    fs::write(&file, r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true},"B":{"Type":"Pass","End":true}}}"#).unwrap();
+    let p = file.to_str().unwrap();
+    assert_eq!(run(&["check", p], None).code, 0);
+    assert_eq!(run(&["check", p, "--deny-warnings"], None).code, 1);
+}
+
+#[test]
+fn external_answers_a_json_object_of_strings() {
+    let query = serde_json::json!({
+        "definition": SIMPLE, "around": "Work", "semaphore": "db", "limit": "3",
+        "function": "arn:aws:lambda:us-east-1:123456789012:function:lease"
+    });
+    let r = run(&["external"], Some(&query.to_string()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let answer: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(answer["entry"], "Work");
+    let def: serde_json::Value = serde_json::from_str(&answer["definition"]).unwrap();
+    assert_eq!(def["StartAt"], "PrepareLease");
+    assert_eq!(
+        def["States"]["AcquireLease"]["Parameters"]["Payload"]["limit"],
+        3
+    );
+}
+
+#[test]
+fn external_rejects_bad_queries_on_stderr() {
+    for (query, needle) in [
+        (
+            r#"{"definition": "{}", "around": 3}"#.to_string(),
+            "object whose values are all strings",
+        ),
+        (
+            r#"{"around": "Work"}"#.to_string(),
+            "'definition' is required",
+        ),
+        (
+            serde_json::json!({"definition": SIMPLE, "around": "Work", "colour": "x"}).to_string(),
+            "unknown query key 'colour'",
+        ),
+        (
+            serde_json::json!({"definition": SIMPLE, "around": "Work", "limit": "five"})
+                .to_string(),
+            "'five' is not a whole number",
+        ),
+    ] {
+        let r = run(&["external"], Some(&query));
+        assert_eq!(r.code, 2, "{query}");
+        assert!(r.stdout.is_empty());
+        assert!(r.stderr.contains(needle), "{query}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn completions_are_printed() {
+    let r = run(&["completions", "bash"], None);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("asl-guard"));
+}
+
+#[test]
+fn help_lists_exit_codes_and_examples() {
+    let r = run(&["--help"], None);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("Exit status: 0 done, 1 findings"));
+    assert!(r
+        .stdout
+        .contains("asl-guard wrap workflow.asl.json --around ProcessWork"));
+}
+
+#[test]
+fn broken_pipe_exits_0() {
+    use std::process::{Command, Stdio};
+    let big: String = {
+        let states: Vec<String> = (0..3000)
+            .map(|i| format!("\"S{i}\": {{\"Type\": \"Pass\", \"Next\": \"S{}\"}}", i + 1))
+            .collect();
+        format!("{{\"StartAt\": \"S0\", \"States\": {{{}, \"S3000\": {{\"Type\": \"Task\", \"Resource\": \"x\", \"End\": true}}}}}}", states.join(","))
+    };
+    let dir = tempdir();
+    let file = dir.path().join("big.asl.json");
+    fs::write(&file, big).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asl-guard"))
+        .args(["wrap", file.to_str().unwrap(), "--around", "S3000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn messages_name_stdin_as_stdin() {
+    let r = run_in(&["wrap", "-", "--around", "X"], Some("{"), None);
+    assert!(
+        r.stderr
+            .starts_with("asl-guard: <stdin>: invalid JSON at line 1"),
+        "{}",
+        r.stderr
+    );
+}
