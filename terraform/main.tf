@@ -58,10 +58,11 @@ resource "aws_lambda_function" "this" {
 
   environment {
     variables = {
-      ASL_GUARD_TABLE_NAME            = local.table_name
-      ASL_GUARD_DEFAULT_LIMIT         = tostring(var.max_concurrent_leases)
-      ASL_GUARD_DEFAULT_LEASE_SECONDS = tostring(var.max_lease_duration_seconds)
-      AWS_LAMBDA_LOG_FORMAT           = "JSON"
+      ASL_GUARD_TABLE_NAME              = local.table_name
+      ASL_GUARD_DEFAULT_LIMIT           = tostring(var.max_concurrent_leases)
+      ASL_GUARD_DEFAULT_LEASE_SECONDS   = tostring(var.max_lease_duration_seconds)
+      ASL_GUARD_MAX_RETRY_AFTER_SECONDS = tostring(var.max_retry_after_seconds)
+      AWS_LAMBDA_LOG_FORMAT             = "JSON"
     }
   }
 

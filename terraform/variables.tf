@@ -113,6 +113,18 @@ variable "max_lease_duration_seconds" {
   }
 }
 
+variable "max_retry_after_seconds" {
+  description = "Cap of the `retryAfterSeconds` the lease manager answers with while a holder waits (ASL_GUARD_MAX_RETRY_AFTER_SECONDS). The wait backs off up to this; a larger cap costs fewer history events per waiting minute, a smaller one lets waiters notice a free slot sooner."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.max_retry_after_seconds >= 1 && var.max_retry_after_seconds <= 3600 && floor(var.max_retry_after_seconds) == var.max_retry_after_seconds
+    error_message = "max_retry_after_seconds must be a whole number between 1 and 3600."
+  }
+}
+
 ################################################################################
 # Logs and encryption
 ################################################################################

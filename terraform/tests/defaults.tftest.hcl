@@ -33,10 +33,11 @@ run "lambda_defaults" {
 
   assert {
     condition = aws_lambda_function.this[0].environment[0].variables == tomap({
-      ASL_GUARD_TABLE_NAME            = "asl-guard-leases"
-      ASL_GUARD_DEFAULT_LIMIT         = "10"
-      ASL_GUARD_DEFAULT_LEASE_SECONDS = "900"
-      AWS_LAMBDA_LOG_FORMAT           = "JSON"
+      ASL_GUARD_TABLE_NAME              = "asl-guard-leases"
+      ASL_GUARD_DEFAULT_LIMIT           = "10"
+      ASL_GUARD_DEFAULT_LEASE_SECONDS   = "900"
+      ASL_GUARD_MAX_RETRY_AFTER_SECONDS = "30"
+      AWS_LAMBDA_LOG_FORMAT             = "JSON"
     })
     error_message = "unexpected environment"
   }
@@ -190,6 +191,7 @@ run "lambda_settings" {
     max_concurrent_leases                 = 3
     max_lease_duration_seconds            = 120
     cloudwatch_logs_retention_in_days     = 0
+    max_retry_after_seconds               = 120
   }
 
   assert {
@@ -205,6 +207,11 @@ run "lambda_settings" {
   assert {
     condition     = aws_lambda_function.this[0].environment[0].variables["ASL_GUARD_DEFAULT_LIMIT"] == "3" && aws_lambda_function.this[0].environment[0].variables["ASL_GUARD_DEFAULT_LEASE_SECONDS"] == "120"
     error_message = "limit and lease seconds must reach the environment"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this[0].environment[0].variables["ASL_GUARD_MAX_RETRY_AFTER_SECONDS"] == "120"
+    error_message = "the wait cap must reach the environment"
   }
 
   assert {

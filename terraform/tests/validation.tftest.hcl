@@ -109,6 +109,16 @@ run "max_lease_duration_over_a_year" {
   expect_failures = [var.max_lease_duration_seconds]
 }
 
+run "max_retry_after_over_an_hour" {
+  command = plan
+
+  variables {
+    max_retry_after_seconds = 3601
+  }
+
+  expect_failures = [var.max_retry_after_seconds]
+}
+
 run "retention_not_allowed" {
   command = plan
 
