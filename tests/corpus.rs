@@ -11,10 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use asl_guard::check::{lint, CheckOptions, Severity};
-use asl_guard::graph::{is_exit, transitions};
-use asl_guard::model::{Definition, ScopeId, StateType};
+use asl_guard::model::{Definition, StateType};
 use asl_guard::region::RegionSpec;
-use asl_guard::rewrite::marker::{marker_of, Role};
 use asl_guard::rewrite::{unwrap_all, wrap, GuardOptions};
 use asl_guard::{emit, rewrite};
 
@@ -31,51 +29,6 @@ fn tasks(def: &Definition) -> Vec<String> {
         .filter(|s| s.ty == StateType::Task)
         .map(|s| s.name.to_string())
         .collect()
-}
-
-/// Counts release states on every path from the region entry until control leaves the
-/// region; returns the paths that pass zero or more than one release.
-fn release_violations(
-    def: &Definition,
-    scope: &ScopeId,
-    entry: &str,
-    region: &BTreeSet<String>,
-) -> Vec<String> {
-    let mut bad = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![(entry.to_string(), 0u8)];
-    while let Some((name, releases)) = stack.pop() {
-        if !seen.insert((name.clone(), releases)) {
-            continue;
-        }
-        let Some(s) = def.state(scope, &name) else {
-            continue;
-        };
-        let role = marker_of(s.body).map(|m| m.role);
-        let is_release = matches!(role, Some(Role::Release | Role::ReleaseOnError));
-        let count = releases + u8::from(is_release);
-        let inside = region.contains(&name) || is_release;
-        if !inside {
-            if count != 1 && !matches!(role, Some(Role::Rethrow)) {
-                bad.push(format!("reaches '{name}' after {count} releases"));
-            }
-            if role == Some(Role::Rethrow) && count != 1 {
-                bad.push(format!("re-raises after {count} releases"));
-            }
-            continue;
-        }
-        if is_exit(&s) && count != 1 {
-            bad.push(format!("ends at '{name}' after {count} releases"));
-        }
-        if count > 1 {
-            bad.push(format!("passes '{name}' after {count} releases"));
-            continue;
-        }
-        for t in transitions(&s) {
-            stack.push((t.target, count));
-        }
-    }
-    bad
 }
 
 fn validator_results(files: &[PathBuf]) -> BTreeMap<PathBuf, bool> {
@@ -134,7 +87,7 @@ fn corpus_wraps_every_task_and_each_result_is_sound() {
                     if !errors.is_empty() {
                         failures.push(format!("{name} around '{task}': check: {errors:?}"));
                     }
-                    let v = release_violations(
+                    let v = common::release_violations(
                         &w.definition,
                         &w.region.scope,
                         &w.region.entry,

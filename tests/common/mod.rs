@@ -2,9 +2,14 @@
 //! the external test tools that scripts/setup.sh installs.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use asl_guard::graph::{is_exit, transitions};
+use asl_guard::model::{Definition, ScopeId};
+use asl_guard::rewrite::marker::{marker_of, Role};
 
 /// Result of one run of the binary.
 pub struct Run {
@@ -87,4 +92,49 @@ pub fn tool(var: &str) -> PathBuf {
 /// A fresh temporary directory.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")
+}
+
+/// Counts release states on every path from the region entry until control leaves the
+/// region; returns the paths that pass zero or more than one release.
+pub fn release_violations(
+    def: &Definition,
+    scope: &ScopeId,
+    entry: &str,
+    region: &BTreeSet<String>,
+) -> Vec<String> {
+    let mut bad = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![(entry.to_string(), 0u8)];
+    while let Some((name, releases)) = stack.pop() {
+        if !seen.insert((name.clone(), releases)) {
+            continue;
+        }
+        let Some(s) = def.state(scope, &name) else {
+            continue;
+        };
+        let role = marker_of(s.body).map(|m| m.role);
+        let is_release = matches!(role, Some(Role::Release | Role::ReleaseOnError));
+        let count = releases + u8::from(is_release);
+        let inside = region.contains(&name) || is_release;
+        if !inside {
+            if count != 1 && !matches!(role, Some(Role::Rethrow)) {
+                bad.push(format!("reaches '{name}' after {count} releases"));
+            }
+            if role == Some(Role::Rethrow) && count != 1 {
+                bad.push(format!("re-raises after {count} releases"));
+            }
+            continue;
+        }
+        if is_exit(&s) && count != 1 {
+            bad.push(format!("ends at '{name}' after {count} releases"));
+        }
+        if count > 1 {
+            bad.push(format!("passes '{name}' after {count} releases"));
+            continue;
+        }
+        for t in transitions(&s) {
+            stack.push((t.target, count));
+        }
+    }
+    bad
 }
