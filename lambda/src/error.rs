@@ -6,7 +6,7 @@
 use lambda_runtime::Diagnostic;
 
 /// Everything that can fail an invocation.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum LeaseError {
     /// The request is malformed; nothing was written. The message names the field.
     #[error("{0}")]

@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 use asl_guard_lease::config::Config;
+use asl_guard_lease::error::LeaseError;
 use asl_guard_lease::handler::handle;
 use asl_guard_lease::lease::Leases;
 use asl_guard_lease::model::Clock;
@@ -14,16 +15,37 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_logs();
-    let config = Config::from_env().map_err(|e| {
-        tracing::error!(error = %e, "invalid configuration");
-        Box::new(e) as Error
-    })?;
+    match Config::from_env() {
+        Ok(config) => serve(config).await,
+        Err(e) => {
+            tracing::error!(error_type = e.error_type(), error = %e, "invalid configuration");
+            if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+                return Err(Box::new(e) as Error);
+            }
+            refuse(e).await
+        }
+    }
+}
+
+/// Serves lease requests.
+async fn serve(config: Config) -> Result<(), Error> {
     let db = DynamoDb::from_env(config.table.clone()).await;
     let leases = Leases::new(db, config, Clock::default());
     let leases = &leases;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let (payload, context) = event.into_parts();
         handle(leases, payload, &context.request_id, true).await
+    }))
+    .await
+}
+
+/// Inside Lambda, a bad configuration answers every invocation with `Lease.ConfigError`
+/// (naming the variable) rather than crashing the init, so a Step Functions `Catch` on
+/// `Lease.ConfigError` sees it; outside Lambda, `main` returns the error instead.
+async fn refuse(error: LeaseError) -> Result<(), Error> {
+    let error = &error;
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
+        Err::<Value, LeaseError>(error.clone())
     }))
     .await
 }

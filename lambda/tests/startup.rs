@@ -1,5 +1,5 @@
-//! Start-up of the real `bootstrap` binary: bad configuration stops it with a clear message
-//! and a non-zero exit, not a panic, before it talks to anything.
+//! Start-up of the real `bootstrap` binary outside Lambda: bad configuration stops it with a
+//! clear message and a non-zero exit, not a panic, before it talks to anything.
 
 use std::process::Command;
 

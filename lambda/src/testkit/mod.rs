@@ -1,7 +1,10 @@
-//! Wrappers around a [`Db`] for tests and the benchmark: count requests, inject faults.
+//! Test and benchmark helpers: wrappers around a [`Db`] that count requests or inject faults,
+//! and a Lambda Runtime API stand-in ([`runtime_api`]) to drive the real `bootstrap` binary.
 //!
-//! They wrap the real client talking to the emulator, so a fault test still runs the real
-//! conditional writes; only the failure is made up.
+//! The wrappers wrap the real client talking to the emulator, so a fault test still runs the
+//! real conditional writes; only the failure is made up.
+
+pub mod runtime_api;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;

@@ -7,7 +7,6 @@
 //! (`--verbose` shows the started process's stderr; `--bootstrap` takes the rest of the line.)
 
 mod baseline;
-mod runtime_api;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -17,7 +16,7 @@ use asl_guard_lease::handler::handle;
 use asl_guard_lease::lease::Leases;
 use asl_guard_lease::model::{semaphore_key, Clock, Holder, HOLDERS, VERSION};
 use asl_guard_lease::store::{DynamoDb, KEY};
-use asl_guard_lease::testkit::CountingDb;
+use asl_guard_lease::testkit::{runtime_api, CountingDb};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{AttributeDefinition, AttributeValue, BillingMode};
 use aws_sdk_dynamodb::types::{KeySchemaElement, KeyType, ScalarAttributeType};
