@@ -75,10 +75,11 @@ locals {
 resource "aws_iam_role" "lambda" {
   count = var.create ? 1 : 0
 
-  name               = local.role_name
-  description        = "Execution role of the asl-guard lease manager ${local.function_name}."
-  assume_role_policy = local.lambda_assume_role_policy
-  tags               = var.tags
+  name                 = local.role_name
+  description          = "Execution role of the asl-guard lease manager ${local.function_name}."
+  assume_role_policy   = local.lambda_assume_role_policy
+  permissions_boundary = var.lambda_role_permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "lambda" {

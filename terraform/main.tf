@@ -83,5 +83,14 @@ resource "aws_lambda_function" "this" {
       condition     = var.create_dynamodb_table || var.ddb_table_name != null
       error_message = "ddb_table_name must name the existing table when create_dynamodb_table is false."
     }
+
+    # Settings of a created table would silently do nothing on a reused one.
+    precondition {
+      condition = var.create_dynamodb_table || (
+        var.ddb_billing_mode == "PAY_PER_REQUEST" && var.ddb_read_capacity == null && var.ddb_write_capacity == null &&
+        !var.ddb_point_in_time_recovery_enabled && !var.ddb_deletion_protection_enabled
+      )
+      error_message = "ddb_billing_mode, ddb_read_capacity, ddb_write_capacity, ddb_point_in_time_recovery_enabled and ddb_deletion_protection_enabled apply to a created table only; leave them unset when create_dynamodb_table is false and change the existing table where it is managed."
+    }
   }
 }

@@ -55,7 +55,7 @@ output "state_machine_policy_json" {
 
 output "sfn_lease_state_names" {
   description = "Names of the guard states by role (prepare, acquire, check, wait, wait_timeout, not_granted, release, release_on_error, rethrow). `prepare` is the guard's entry: point StartAt and every other in-edge of the region there."
-  value       = local.names
+  value       = var.create ? local.names : null
 }
 
 output "sfn_lease_states" {

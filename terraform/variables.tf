@@ -80,6 +80,17 @@ variable "lambda_reserved_concurrent_executions" {
   }
 }
 
+variable "lambda_role_permissions_boundary_arn" {
+  description = "ARN of an IAM policy set as the permissions boundary of the lease manager's role, where the account requires one; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_role_permissions_boundary_arn == null ? true : can(regex("^arn:[a-z-]+:iam::([0-9]{12}|aws):policy/.+$", var.lambda_role_permissions_boundary_arn))
+    error_message = "lambda_role_permissions_boundary_arn must be null or an IAM policy ARN (arn:<partition>:iam::<account>:policy/<name>)."
+  }
+}
+
 variable "lambda_tracing_enabled" {
   description = "Whether to turn on active X-Ray tracing for the lease manager (and grant it the X-Ray write actions that tracing needs)."
   type        = bool

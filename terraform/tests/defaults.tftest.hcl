@@ -58,6 +58,11 @@ run "lambda_defaults" {
   }
 
   assert {
+    condition     = aws_iam_role.lambda[0].permissions_boundary == null
+    error_message = "no permissions boundary by default"
+  }
+
+  assert {
     condition     = aws_lambda_function.this[0].timeout == 10 && aws_lambda_function.this[0].memory_size == 128
     error_message = "unexpected timeout or memory"
   }
@@ -251,6 +256,19 @@ run "log_group_kms" {
   }
 }
 
+run "permissions_boundary" {
+  command = plan
+
+  variables {
+    lambda_role_permissions_boundary_arn = "arn:aws:iam::123456789012:policy/boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.lambda[0].permissions_boundary == "arn:aws:iam::123456789012:policy/boundary"
+    error_message = "the boundary must be set on the role"
+  }
+}
+
 run "disabled_instance" {
   command = apply
 
@@ -283,6 +301,7 @@ run "disabled_instance" {
       output.state_machine_policy_json == null,
       output.reaper_event_rule_arn == null,
       output.sfn_lease_states == null,
+      output.sfn_lease_state_names == null,
     ])
     error_message = "create = false must give null outputs"
   }

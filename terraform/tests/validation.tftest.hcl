@@ -379,6 +379,42 @@ run "reused_table_without_name" {
   expect_failures = [aws_lambda_function.this]
 }
 
+run "table_settings_on_reused_table" {
+  command = plan
+
+  variables {
+    create_dynamodb_table              = false
+    ddb_table_name                     = "shared-leases"
+    ddb_point_in_time_recovery_enabled = true
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "capacity_on_reused_table" {
+  command = plan
+
+  variables {
+    create_dynamodb_table = false
+    ddb_table_name        = "shared-leases"
+    ddb_billing_mode      = "PROVISIONED"
+    ddb_read_capacity     = 5
+    ddb_write_capacity    = 5
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "permissions_boundary_not_a_policy" {
+  command = plan
+
+  variables {
+    lambda_role_permissions_boundary_arn = "arn:aws:iam::123456789012:role/boundary"
+  }
+
+  expect_failures = [var.lambda_role_permissions_boundary_arn]
+}
+
 run "provisioned_without_capacity" {
   command = plan
 
