@@ -72,7 +72,8 @@ resource "aws_lambda_function" "this" {
 
   tags = var.tags
 
-  # The log group must exist first, or Lambda creates one without retention.
+  # The log group first, or Lambda makes one without retention; the role's
+  # policy before the first invocation.
   depends_on = [
     aws_cloudwatch_log_group.this,
     aws_iam_role_policy.lambda,
