@@ -50,7 +50,9 @@ pub async fn dispatch<D: Db>(leases: &Leases<D>, req: &Request) -> Result<Respon
         Request::Acquire(a) => leases.acquire(a).await,
         Request::Release(r) => leases.release(r).await,
         Request::ReleaseExecution(r) => {
-            let released = leases.release_execution(&r.semaphore, &r.execution).await?;
+            let released = leases
+                .release_execution(&r.semaphore, &r.execution, None)
+                .await?;
             Ok(Response::Reaped { released })
         }
         Request::Reap(event) => leases.reap(event).await,

@@ -11,7 +11,7 @@
 //!
 //! | key | attributes | deleted by |
 //! |---|---|---|
-//! | `sem#<semaphore>` | `holders` (map: holder id -> `{id, w, exp, ex}`), `ver`, optional `limit` | never (holds the stored limit) |
+//! | `sem#<semaphore>` | `holders` (map: holder id -> `{id, w, exp, ex, at}`), `ver`, optional `limit` | never (holds the stored limit) |
 //! | `exec#<execution ARN>` | `sems` (string set of semaphores touched), `ttl` | the reaper, or TTL |
 //! | `wait#<semaphore>\x1f<holder>` | `n` (waits so far), `ttl` | TTL |
 //!
@@ -35,7 +35,9 @@
 //! entries whose `ex` is the execution. **The reaper** reads `exec#<arn>` on a terminal status
 //! (SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE), runs releaseExecution for each
 //! semaphore named there, then deletes the index. The index is written *before* the grant,
-//! so no holder can exist that the reaper cannot find.
+//! so no holder can exist that the reaper cannot find. Each entry records its grant time
+//! (`at`), and the reaper skips entries granted more than 5 s after the event's `stopDate`:
+//! a late event must not free the leases of a redriven execution with the same ARN.
 //!
 //! # Why the invariants hold
 //!

@@ -54,6 +54,9 @@ pub struct Holder {
     pub expires_at: i64,
     /// Execution ARN that took the lease.
     pub execution: String,
+    /// When the lease was granted, epoch seconds (0 if unknown); lets the reaper skip
+    /// leases taken after the execution stopped (a redriven execution's new leases).
+    pub granted_at: i64,
 }
 
 impl Holder {
@@ -73,6 +76,10 @@ impl Holder {
                     AttributeValue::N(self.expires_at.to_string()),
                 ),
                 ("ex".to_string(), AttributeValue::S(self.execution.clone())),
+                (
+                    "at".to_string(),
+                    AttributeValue::N(self.granted_at.to_string()),
+                ),
             ]
             .into(),
         )
@@ -86,12 +93,16 @@ impl Holder {
             weight: m.get("w")?.as_n().ok()?.parse().ok()?,
             expires_at: m.get("exp")?.as_n().ok()?.parse().ok()?,
             execution: m.get("ex")?.as_s().ok()?.clone(),
+            granted_at: match m.get("at") {
+                Some(at) => at.as_n().ok()?.parse().ok()?,
+                None => 0,
+            },
         })
     }
 
     /// Approximate stored size in bytes (names plus values), for the item size budget.
     pub fn approx_bytes(&self, holder: &str) -> usize {
-        holder.len() + self.lease_id.len() + self.execution.len() + 40
+        holder.len() + self.lease_id.len() + self.execution.len() + 52
     }
 }
 

@@ -69,6 +69,8 @@ pub struct StatusChange {
     pub execution: String,
     /// `detail.status`.
     pub status: String,
+    /// `detail.stopDate` in epoch seconds, when the event carries it.
+    pub stopped_at: Option<i64>,
 }
 
 /// Any request the function serves.
@@ -191,6 +193,10 @@ fn parse_event(value: &Value) -> Result<StatusChange, LeaseError> {
     let event = StatusChange {
         execution: text("/detail/executionArn", "detail.executionArn")?,
         status: text("/detail/status", "detail.status")?,
+        stopped_at: value
+            .pointer("/detail/stopDate")
+            .and_then(Value::as_i64)
+            .map(|ms| ms / 1000),
     };
     name("detail.executionArn", &event.execution, MAX_EXECUTION_BYTES)?;
     Ok(event)

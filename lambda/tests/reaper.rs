@@ -12,6 +12,11 @@ use serde_json::{json, Value};
 const E: &str = "arn:aws:states:us-east-1:123456789012:execution:sm:stopped";
 const F: &str = "arn:aws:states:us-east-1:123456789012:execution:sm:other";
 
+fn now_ms() -> u64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    now.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// An EventBridge event as delivered, with the fields the reaper does not use.
 fn status_event(execution: &str, status: &str) -> Value {
     json!({
@@ -28,8 +33,8 @@ fn status_event(execution: &str, status: &str) -> Value {
             "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:sm",
             "name": "stopped",
             "status": status,
-            "startDate": 1767225600000u64,
-            "stopDate": 1767225660000u64,
+            "startDate": now_ms() - 60_000,
+            "stopDate": now_ms(),
             "input": "{}",
             "output": null
         }
@@ -88,6 +93,29 @@ async fn every_terminal_status_reaps_and_running_reaps_nothing() {
         assert_eq!(answer, Ok(Response::Reaped { released: 1 }), "{status}");
     }
     assert_eq!(held(&leases, "s").await, 1);
+}
+
+#[tokio::test]
+async fn late_event_keeps_the_leases_of_a_redriven_execution() {
+    let leases = common::leases("redrive", 5).await;
+    lease_id(
+        &call(&leases, acquire("s", "before-stop", E, 5, 1))
+            .await
+            .unwrap(),
+    );
+    let mut event = status_event(E, "FAILED");
+    event["detail"]["stopDate"] = json!(leases.clock.now() * 1000);
+    leases.clock.advance(600);
+    lease_id(
+        &call(&leases, acquire("s", "after-redrive", E, 5, 1))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        call(&leases, event).await,
+        Ok(Response::Reaped { released: 1 })
+    );
+    assert_eq!(held(&leases, "s").await, 1, "the redrive's lease must stay");
 }
 
 #[tokio::test]

@@ -134,6 +134,7 @@ impl<D: Db> Leases<D> {
             weight,
             expires_at,
             execution: req.execution.clone(),
+            granted_at: now,
         }
     }
 

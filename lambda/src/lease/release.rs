@@ -11,6 +11,9 @@ use crate::model::{execution_key, semaphore_key, Holder, HOLDERS, SEMAPHORES};
 use crate::protocol::{Release, Response, StatusChange};
 use crate::store::{jitter_ms, with_retries, Db, DbError, Item};
 
+/// Clock skew allowed between Step Functions' `stopDate` and this function's clock.
+pub const STOP_SLACK_SECONDS: i64 = 5;
+
 /// Execution statuses after which an execution can hold nothing.
 pub const TERMINAL: &[&str] = &[
     "SUCCEEDED",
@@ -39,11 +42,13 @@ impl<D: Db> Leases<D> {
         }
     }
 
-    /// Frees every lease `execution` holds on `semaphore`; returns how many were removed.
+    /// Frees every lease `execution` holds on `semaphore` that was granted no later than
+    /// `granted_by` (all of them when `None`); returns how many were removed.
     pub async fn release_execution(
         &self,
         semaphore: &str,
         execution: &str,
+        granted_by: Option<i64>,
     ) -> Result<u32, LeaseError> {
         let key = semaphore_key(semaphore);
         let (mut released, mut conflicts) = (0u32, 0u32);
@@ -54,6 +59,7 @@ impl<D: Db> Leases<D> {
                 .holders
                 .iter()
                 .filter(|(_, h)| h.execution == execution)
+                .filter(|(_, h)| granted_by.is_none_or(|t| h.granted_at <= t))
                 .map(|(id, h)| (id.as_str(), h.lease_id.as_str()))
                 .take(PATHS_PER_WRITE)
                 .collect();
@@ -76,7 +82,9 @@ impl<D: Db> Leases<D> {
     }
 
     /// Handles an execution status change: on a terminal status, frees what the execution
-    /// holds on every semaphore its index names, then deletes the index.
+    /// holds on every semaphore its index names, then deletes the index. Leases granted more
+    /// than [`STOP_SLACK_SECONDS`] after the event's `stopDate` are kept: they belong to a
+    /// redrive of the execution, and the event reached us late (EventBridge retries for hours).
     pub async fn reap(&self, event: &StatusChange) -> Result<Response, LeaseError> {
         if !TERMINAL.contains(&event.status.as_str()) {
             return Ok(Response::Reaped { released: 0 });
@@ -85,7 +93,10 @@ impl<D: Db> Leases<D> {
         let index = with_retries(|| self.db.get(&key)).await.map_err(failure)?;
         let mut released = 0;
         for semaphore in index_semaphores(index.as_ref()) {
-            released += self.release_execution(&semaphore, &event.execution).await?;
+            let granted_by = event.stopped_at.map(|t| t + STOP_SLACK_SECONDS);
+            released += self
+                .release_execution(&semaphore, &event.execution, granted_by)
+                .await?;
         }
         if index.is_some() {
             with_retries(|| self.db.delete(&key))
