@@ -1,4 +1,4 @@
-//! The lease operations: acquire here, release and reaping in [`release`], waiting in [`wait`].
+//! The lease operations: acquire here, release and reaping in `release.rs`, waiting in `wait.rs`.
 //!
 //! Every decision is taken on a strongly consistent read and committed by one `UpdateItem`
 //! whose condition fails if the read is stale, so no interleaving can exceed the limit.

@@ -83,7 +83,7 @@ impl<D: Db> Leases<D> {
 
     /// Handles an execution status change: on a terminal status, frees what the execution
     /// holds on every semaphore its index names, then deletes the index. Leases granted more
-    /// than [`STOP_SLACK_SECONDS`] after the event's `stopDate` are kept: they belong to a
+    /// than `STOP_SLACK_SECONDS` after the event's `stopDate` are kept: they belong to a
     /// redrive of the execution, and the event reached us late (EventBridge retries for hours).
     pub async fn reap(&self, event: &StatusChange) -> Result<Response, LeaseError> {
         if !TERMINAL.contains(&event.status.as_str()) {
