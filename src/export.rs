@@ -70,8 +70,13 @@ pub fn render(def: &Definition, format: GraphFormat, highlight: &BTreeSet<String
     out
 }
 
-fn index_of(def: &Definition, scope: &ScopeId, name: &str) -> Option<usize> {
-    def.states(scope).iter().position(|s| s.name == name)
+/// Position of each state in its scope, for node ids.
+fn positions(def: &Definition, scope: &ScopeId) -> std::collections::HashMap<String, usize> {
+    def.states(scope)
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.to_string(), i))
+        .collect()
 }
 
 fn dot_scope(
@@ -86,6 +91,7 @@ fn dot_scope(
         .scope(scope)
         .and_then(|s| s.get("StartAt"))
         .and_then(|v| v.as_str());
+    let pos = positions(def, scope);
     for (i, s) in def.states(scope).iter().enumerate() {
         let id = node_id(scope, i);
         let mut attrs = vec![format!("label=\"{}\\n({:?})\"", escape(s.name), s.ty)];
@@ -102,7 +108,7 @@ fn dot_scope(
             let _ = writeln!(out, "{pad}{id}_start [shape=point]; {id}_start -> {id};");
         }
         for t in transitions(s) {
-            if let Some(j) = index_of(def, scope, &t.target) {
+            if let Some(&j) = pos.get(&t.target) {
                 let label = edge_label(t.kind)
                     .map(|l| format!(" [label=\"{l}\"]"))
                     .unwrap_or_default();
@@ -123,6 +129,7 @@ fn dot_scope(
 }
 
 fn mermaid_scope(def: &Definition, scope: &ScopeId, hl: &BTreeSet<String>, out: &mut String) {
+    let pos = positions(def, scope);
     for (i, s) in def.states(scope).iter().enumerate() {
         let id = node_id(scope, i);
         let label = mermaid_label(s.name);
@@ -138,7 +145,7 @@ fn mermaid_scope(def: &Definition, scope: &ScopeId, hl: &BTreeSet<String>, out: 
             let _ = writeln!(out, "  class {id} region");
         }
         for t in transitions(s) {
-            if let Some(j) = index_of(def, scope, &t.target) {
+            if let Some(&j) = pos.get(&t.target) {
                 match edge_label(t.kind) {
                     Some(l) => {
                         let _ = writeln!(out, "  {id} -->|\"{l}\"| {}", node_id(scope, j));

@@ -10,7 +10,8 @@ use crate::model::{Definition, ScopeId, StateType};
 /// Checks one scope's structure.
 pub fn check_scope(def: &Definition, scope: &ScopeId, out: &mut Vec<Finding>) {
     let states = def.states(scope);
-    let exists = |n: &str| states.iter().any(|s| s.name == n);
+    let names: std::collections::HashSet<&str> = states.iter().map(|s| s.name).collect();
+    let exists = |n: &str| names.contains(n);
     let start = def
         .scope(scope)
         .and_then(|s| s.get("StartAt"))
