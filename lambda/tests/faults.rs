@@ -230,3 +230,51 @@ async fn stored_holders<D: Db>(leases: &Leases<D>) -> usize {
         .and_then(|h| h.as_m().ok())
         .map_or(0, |m| m.len())
 }
+
+/// A client for a port on 127.0.0.1 that this test bound and closed again: every call fails
+/// with a real connection error, not an injected one.
+async fn unreachable(test: &str) -> Leases<DynamoDb> {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    Leases::new(
+        DynamoDb::new(client, test),
+        common::config(test, 3),
+        Default::default(),
+    )
+}
+
+#[tokio::test]
+async fn unreachable_dynamodb_answers_wait_for_acquire_and_unavailable_for_release() {
+    let leases = unreachable("down").await;
+    assert!(is_wait(
+        &call(&leases, acquire(SEM, "h1", EXEC, 3, 1)).await
+    ));
+    let err = call(&leases, release(SEM, "h1", "x.1")).await.unwrap_err();
+    assert_eq!(err.error_type(), "Lease.Unavailable");
+}
+
+#[tokio::test]
+async fn missing_table_is_a_config_error() {
+    let base = common::leases("missingtable", 1).await;
+    let config = common::config("no-such-table", 1);
+    let leases = Leases::new(
+        DynamoDb::new(base.db.client().clone(), "no-such-table"),
+        config,
+        base.clock,
+    );
+    let err = call(&leases, acquire(SEM, "h1", EXEC, 1, 1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), "Lease.ConfigError", "{err}");
+}

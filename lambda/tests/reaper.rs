@@ -179,3 +179,64 @@ async fn release_execution_removes_more_holders_than_fit_in_one_write() {
     );
     assert_eq!(held(&leases, "s").await, 0);
 }
+
+/// releaseExecution racing with the other execution's own releases and with new acquires:
+/// it removes exactly its execution's entries and nobody else's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn release_execution_racing_with_releases_and_acquires_frees_only_its_own() {
+    use std::sync::Arc;
+    let leases = Arc::new(common::leases("reaprace", 100).await);
+    let mut f_leases = Vec::new();
+    for i in 0..20 {
+        lease_id(
+            &call(&leases, acquire("s", &format!("e{i}"), E, 100, 1))
+                .await
+                .unwrap(),
+        );
+        let id = lease_id(
+            &call(&leases, acquire("s", &format!("f{i}"), F, 100, 1))
+                .await
+                .unwrap(),
+        );
+        f_leases.push((format!("f{i}"), id));
+    }
+    let mut tasks = Vec::new();
+    let reaper = leases.clone();
+    let payload = json!({"action": "releaseExecution", "semaphore": "s", "execution": E});
+    tasks.push(tokio::spawn(async move { call(&reaper, payload).await }));
+    for (holder, id) in f_leases {
+        let l = leases.clone();
+        tasks.push(tokio::spawn(async move {
+            call(&l, release("s", &holder, &id)).await
+        }));
+    }
+    for i in 0..10 {
+        let l = leases.clone();
+        let exec = format!("{F}-new");
+        tasks.push(tokio::spawn(async move {
+            call(&l, acquire("s", &format!("n{i}"), &exec, 100, 1)).await
+        }));
+    }
+    let answers: Vec<_> = futures_join(tasks).await;
+    assert_eq!(answers[0], Ok(Response::Reaped { released: 20 }));
+    assert!(
+        answers[1..21].iter().all(|a| *a == Ok(Response::Released)),
+        "{answers:?}"
+    );
+    assert!(answers[21..]
+        .iter()
+        .all(|a| matches!(a, Ok(Response::Acquired { .. }))));
+    assert_eq!(
+        held(&leases, "s").await,
+        10,
+        "only the 10 new leases remain"
+    );
+}
+
+async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("task"));
+    }
+    out
+}
