@@ -19,7 +19,7 @@ run "lambda_policy_default" {
         {
           Sid      = "LeaseTable"
           Effect   = "Allow"
-          Action   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+          Action   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
           Resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/asl-guard-leases"
         },
         {
