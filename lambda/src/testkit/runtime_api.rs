@@ -75,7 +75,8 @@ fn invocation(event: &str) -> String {
     format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
          lambda-runtime-aws-request-id: bench-1\r\nlambda-runtime-deadline-ms: {deadline}\r\n\
-         lambda-runtime-invoked-function-arn: arn:aws:lambda:us-east-1:123456789012:function:lease\r\n\
+         lambda-runtime-invoked-function-arn: \
+         arn:aws:lambda:us-east-1:123456789012:function:lease\r\n\
          lambda-runtime-trace-id: Root=1-00000000-000000000000000000000000\r\n\
          content-length: {}\r\n\r\n{event}",
         event.len()

@@ -40,7 +40,8 @@ async fn main() -> Result<(), BoxError> {
     let options = options()?;
     let endpoint = std::env::var("ASL_GUARD_DYNAMODB_ENDPOINT").map_err(|_| {
         "ASL_GUARD_DYNAMODB_ENDPOINT is not set; start the emulator with \
-         `node tools/dynalite-server.js 8000` and export ASL_GUARD_DYNAMODB_ENDPOINT=http://127.0.0.1:8000"
+         `node tools/dynalite-server.js 8000` and export \
+         ASL_GUARD_DYNAMODB_ENDPOINT=http://127.0.0.1:8000"
     })?;
     let client = client(&endpoint);
     let run = std::process::id();
@@ -63,26 +64,68 @@ async fn main() -> Result<(), BoxError> {
 /// Approximate size of one baseline lease item (pk, sk, exp), DynamoDB sizing rules.
 const BASELINE_ITEM_BYTES: f64 = 28.0;
 
+/// Column headers and widths of the per-cycle table: this design, then the baseline.
+const COLUMNS: [(&str, usize); 14] = [
+    ("held", 4),
+    ("reqs", 4),
+    ("items read", 10),
+    ("item KB", 7),
+    ("RCU", 3),
+    ("WCU", 3),
+    ("acq ms", 6),
+    ("rel ms", 6),
+    ("reqs", 4),
+    ("items read", 10),
+    ("RCU", 3),
+    ("WCU", 3),
+    ("acq ms", 6),
+    ("rel ms", 6),
+];
+
 fn print_header() {
     println!("per acquire + release cycle; RCU/WCU are estimates from item sizes (4 KB per");
     println!("consistent read unit, 1 KB per write unit, writes billed on the larger image)\n");
+    let ours: usize = COLUMNS[1..8].iter().map(|c| c.1 + 3).sum();
     println!(
-        "     | this design                                            | count-then-put baseline"
+        "     | {:<w$}| count-then-put baseline",
+        "this design",
+        w = ours
     );
-    println!(
-        "held | reqs | items read | item KB | RCU | WCU | acq ms | rel ms | reqs | items read | RCU | WCU | acq ms | rel ms"
-    );
+    let names: Vec<String> = COLUMNS.iter().map(|(n, w)| format!("{n:>w$}")).collect();
+    println!("{}", names.join(" | "));
 }
 
 fn print_row(held: usize, ours: &Row, base: &Row) {
     let our_rcu = (ours.kb / 4.0).ceil().max(1.0);
     let our_wcu = 1.0 + 2.0 * ours.kb.ceil().max(1.0);
     let base_rcu = (held as f64 * BASELINE_ITEM_BYTES / 4096.0).ceil().max(1.0);
-    println!(
-        "{held:>4} | {:>4.1} | {:>10.1} | {:>7.1} | {our_rcu:>3} | {our_wcu:>3} | {:>6.2} | {:>6.2} | {:>4.1} | {:>10.1} | {base_rcu:>3} | {:>3} | {:>6.2} | {:>6.2}",
-        ours.requests, ours.items, ours.kb, ours.acquire_ms, ours.release_ms,
-        base.requests, base.items, 2, base.acquire_ms, base.release_ms
-    );
+    let values = [
+        held as f64,
+        ours.requests,
+        ours.items,
+        ours.kb,
+        our_rcu,
+        our_wcu,
+        ours.acquire_ms,
+        ours.release_ms,
+        base.requests,
+        base.items,
+        base_rcu,
+        2.0,
+        base.acquire_ms,
+        base.release_ms,
+    ];
+    let cells: Vec<String> = values
+        .iter()
+        .zip(COLUMNS)
+        .enumerate()
+        .map(|(i, (v, (_, w)))| match i {
+            0 | 4 | 5 | 10 | 11 => format!("{v:>w$.0}"),
+            6 | 7 | 12 | 13 => format!("{v:>w$.2}"),
+            _ => format!("{v:>w$.1}"),
+        })
+        .collect();
+    println!("{}", cells.join(" | "));
 }
 
 fn print_notes() {
@@ -230,7 +273,8 @@ async fn measure_ours(
             .as_str()
             .ok_or("not acquired")?
             .to_string();
-        let release = json!({"action": "release", "semaphore": "bench", "holder": holder, "leaseId": lease_id});
+        let release = json!({"action": "release", "semaphore": "bench", "holder": holder,
+                             "leaseId": lease_id});
         let started = Instant::now();
         handle(&leases, release, "bench", false).await?;
         row.release_ms += ms(started.elapsed());
