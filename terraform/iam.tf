@@ -15,7 +15,7 @@ locals {
 
   # Exactly the calls the function makes (lambda/src/store.rs): items by key
   # (hash key `pk`), written with conditional updates only, so no PutItem, and
-  # never a query, a scan or another table. scripts/check_iam_against_lambda.py
+  # never a query, a scan or another table. scripts/check_against_lambda.py
   # keeps this list equal to the calls in the source.
   lambda_table_actions = [
     "dynamodb:DeleteItem",

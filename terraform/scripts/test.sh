@@ -8,7 +8,7 @@
 # examples/complete with its external data source stubbed),
 # `terraform test` on mocks (module and examples/hand-merged), the README
 # tables, the complete example's `asl-guard external` call, the role's
-# DynamoDB actions against the calls in lambda/src, the hand merged
+# DynamoDB actions and environment against lambda/src, the hand merged
 # fragments against `asl-guard wrap` / `check` and asl-validator (each when
 # found; the binary under $CARGO_TARGET_DIR or target/), and checkov when it
 # is installed (on PATH, or at the path in $CHECKOV).
@@ -162,8 +162,8 @@ if command -v python3 >/dev/null 2>&1; then
   step "README inputs/outputs tables in sync" python3 "$tf_dir/scripts/readme_tables.py" --check
   py_checks "examples/complete: asl-guard external program and query" \
     "$tf_dir/scripts/check_external_example.py"
-  py_checks "lease manager role against the Lambda's DynamoDB calls" \
-    "$tf_dir/scripts/check_iam_against_lambda.py"
+  py_checks "role and environment against lambda/src" \
+    "$tf_dir/scripts/check_against_lambda.py"
   # The hand merged definition, as applied on mocks, against the CLI.
   (cd "$tf_dir/examples/hand-merged" && terraform test -json -verbose) >"$log/hand-merged.jsonl" 2>&1
   py_checks "fragments against asl-guard wrap, check and asl-validator" \
@@ -173,7 +173,7 @@ else
   skip "README inputs/outputs tables in sync"
   skip "examples/complete: asl-guard external program and query"
   skip "fragments against asl-guard wrap, check and asl-validator"
-  skip "lease manager role against the Lambda's DynamoDB calls"
+  skip "role and environment against lambda/src"
 fi
 
 checkov_bin="${CHECKOV:-}"

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Checks that the lease manager's role grants exactly the DynamoDB calls it makes.
+"""Checks the module against the lease manager's source (lambda/src).
 
-Reads the SDK calls (`.get_item()`, `.update_item()`, ...) in the lambda
-crate's sources, leaving out the benchmark binary, and compares them with
-`local.lambda_table_actions` in terraform/iam.tf. A call without a grant fails
-at run time with AccessDenied; a grant without a call is privilege nobody
-needs. Prints `iam-vs-lambda: N passed, M failed`.
+1. The role grants exactly the DynamoDB calls the function makes: the SDK
+   calls (`.get_item()`, `.update_item()`, ...) outside the benchmark binary
+   against `local.lambda_table_actions` in iam.tf. A call without a grant
+   fails at run time with AccessDenied; a grant without a call is privilege
+   nobody needs.
+2. The function's environment in main.tf sets exactly the `ASL_GUARD_*`
+   variables that lambda/src/config.rs reads (its `ENV_*` constants).
+
+Prints `lambda-contract: N passed, M failed`.
 """
 
 from __future__ import annotations
@@ -52,12 +56,27 @@ def called() -> set[str]:
     return found
 
 
+def env_read() -> set[str]:
+    config = LAMBDA_SRC / "config.rs"
+    text = config.read_text() if config.is_file() else ""
+    return set(re.findall(r'pub const ENV_[A-Z_]+: &str = "([A-Z0-9_]+)";', text))
+
+
+def env_set() -> set[str]:
+    body = hcl_lite.parse((TERRAFORM / "main.tf").read_text())
+    function = body.blocks_of("resource", "aws_lambda_function", "this")[0]
+    env = function.body.blocks_of("environment")[0]
+    names = hcl_lite.object_keys(env.body.attributes["variables"].expr)
+    return {n for n in names if n.startswith("ASL_GUARD_")}
+
+
 def main() -> int:
     checks = Checks()
     if not LAMBDA_SRC.is_dir():
         print("skip the role grants the calls of lambda/src: no lambda sources")
         print("skip the role grants nothing the function does not call: no lambda sources")
-        print(f"iam-vs-lambda: {checks.passed} passed, {checks.failed} failed")
+        print("skip the environment sets what config.rs reads: no lambda sources")
+        print(f"lambda-contract: {checks.passed} passed, {checks.failed} failed")
         return 0
     grants, calls = granted(), called()
     checks.check("the lease manager makes DynamoDB calls", bool(calls))
@@ -71,7 +90,13 @@ def main() -> int:
         grants <= calls,
         f"granted but never called: {sorted(grants - calls)}",
     )
-    print(f"iam-vs-lambda: {checks.passed} passed, {checks.failed} failed")
+    read, written = env_read(), env_set()
+    checks.check(
+        "the environment sets exactly the variables lambda/src/config.rs reads",
+        bool(read) and read == written,
+        f"read but not set: {sorted(read - written)}; set but not read: {sorted(written - read)}",
+    )
+    print(f"lambda-contract: {checks.passed} passed, {checks.failed} failed")
     return 0 if checks.failed == 0 else 1
 
 
