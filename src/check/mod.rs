@@ -6,6 +6,7 @@ use crate::model::{Definition, ScopeId};
 
 mod guard;
 mod history;
+mod language;
 mod names;
 mod paths;
 mod reachability;
@@ -95,6 +96,7 @@ pub fn lint(def: &Definition, opts: CheckOptions) -> Vec<Finding> {
         structure::check_scope(def, &scope, &mut out);
         reachability::check_scope(def, &scope, &mut out);
         paths::check_scope(def, &scope, &mut out);
+        language::check_scope(def, &scope, &mut out);
     }
     names::check(def, &mut out);
     guard::check(def, &mut out);
