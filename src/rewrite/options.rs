@@ -9,8 +9,11 @@ pub const DEFAULT_FUNCTION: &str = "${lease_function_arn}";
 /// Default bound on the total time one holder waits, in seconds.
 pub const DEFAULT_MAX_WAIT: u64 = 3600;
 
-/// Longest semaphore name the lease Lambda accepts.
-pub const MAX_SEMAPHORE_LEN: usize = 256;
+/// Longest semaphore name the lease Lambda accepts, in bytes (lambda/README.md).
+pub const MAX_SEMAPHORE_LEN: usize = 128;
+
+/// Largest limit and weight the lease Lambda accepts.
+pub const MAX_LIMIT: u64 = 5000;
 
 /// Options of a guard, as the user gave them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,16 +62,16 @@ impl GuardOptions {
     /// Fills in defaults for a region entered at `entry` and checks every value.
     pub fn resolve(&self, entry: &str) -> Result<Resolved, WrapError> {
         let semaphore = self.semaphore.clone().unwrap_or_else(|| entry.to_string());
-        if semaphore.is_empty() || semaphore.chars().count() > MAX_SEMAPHORE_LEN {
-            let why = format!("'{semaphore}' must be 1 to {MAX_SEMAPHORE_LEN} characters");
+        if semaphore.is_empty() || semaphore.len() > MAX_SEMAPHORE_LEN {
+            let why = format!("'{semaphore}' must be 1 to {MAX_SEMAPHORE_LEN} bytes long");
             return Err(invalid("--semaphore", why));
         }
         if semaphore.chars().any(char::is_control) {
             return Err(invalid("--semaphore", "control characters are not allowed"));
         }
         for (opt, v) in [("--limit", self.limit), ("--weight", self.weight)] {
-            if v == Some(0) {
-                return Err(invalid(opt, "must be at least 1"));
+            if let Some(n) = v.filter(|n| !(1..=MAX_LIMIT).contains(n)) {
+                return Err(invalid(opt, format!("{n} is not in 1..={MAX_LIMIT}")));
             }
         }
         if let (Some(l), Some(w)) = (self.limit, self.weight) {
