@@ -27,13 +27,10 @@ pub async fn handle<D: Db>(
     };
     let latency = started.elapsed();
     match &result {
-        Ok(answer) => tracing::info!(
-            request_id,
-            action,
-            ?answer,
-            ms = latency.as_millis(),
-            "done"
-        ),
+        Ok(answer) => {
+            let answer = serde_json::to_string(answer).unwrap_or_default();
+            tracing::info!(request_id, action, %answer, ms = latency.as_secs_f64() * 1000.0, "done")
+        }
         Err(e) => {
             tracing::warn!(request_id, action, error_type = e.error_type(), error = %e, "failed")
         }

@@ -61,6 +61,7 @@ async fn bootstrap_answers_an_acquire_with_logs_and_metrics() {
         (body["status"].as_str(), body["held"].as_u64()),
         (Some("acquired"), Some(1))
     );
+    println!("bootstrap stdout:\n{stdout}");
     let lines: Vec<Value> = stdout
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
