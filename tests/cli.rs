@@ -281,7 +281,9 @@ fn check_finds_a_guard_leak_after_hand_editing() {
 fn check_deny_warnings_turns_warnings_into_failures() {
     let dir = tempdir();
     let file = dir.path().join("u.asl.json");
-    fs::write(&file, r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true},"B":{"Type":"Pass","End":true}}}"#).unwrap();
+    let two_ends = r#"{"StartAt":"A","States":{
+        "A":{"Type":"Pass","End":true},"B":{"Type":"Pass","End":true}}}"#;
+    fs::write(&file, two_ends).unwrap();
     let p = file.to_str().unwrap();
     assert_eq!(run(&["check", p], None).code, 0);
     assert_eq!(run(&["check", p, "--deny-warnings"], None).code, 1);
@@ -358,7 +360,11 @@ fn broken_pipe_exits_0() {
         let states: Vec<String> = (0..3000)
             .map(|i| format!("\"S{i}\": {{\"Type\": \"Pass\", \"Next\": \"S{}\"}}", i + 1))
             .collect();
-        format!("{{\"StartAt\": \"S0\", \"States\": {{{}, \"S3000\": {{\"Type\": \"Task\", \"Resource\": \"x\", \"End\": true}}}}}}", states.join(","))
+        let last = r#""S3000": {"Type": "Task", "Resource": "x", "End": true}"#;
+        format!(
+            "{{\"StartAt\": \"S0\", \"States\": {{{}, {last}}}}}",
+            states.join(",")
+        )
     };
     let dir = tempdir();
     let file = dir.path().join("big.asl.json");

@@ -163,7 +163,8 @@ proptest! {
         span in 0usize..64,
         through in any::<bool>(),
     ) {
-        let def = Definition::parse(&scope("", &gens, 0).to_string()).expect("generated ASL parses");
+        let text = scope("", &gens, 0).to_string();
+        let def = Definition::parse(&text).expect("generated ASL parses");
         let names = all_names(&def);
         let first = names[pick % names.len()].clone();
         let spec = if through {
@@ -176,7 +177,11 @@ proptest! {
     }
 
     #[test]
-    fn mutated_corpus_files_never_panic(file_pick in 0usize..1000, cut in 0usize..100_000, byte in any::<u8>()) {
+    fn mutated_corpus_files_never_panic(
+        file_pick in 0usize..1000,
+        cut in 0usize..100_000,
+        byte in any::<u8>(),
+    ) {
         let files = common::corpus_files();
         let file = &files[file_pick % files.len()];
         let mut bytes = std::fs::read(file).expect("corpus file reads");

@@ -180,10 +180,13 @@ impl StateBuilder<'_> {
         let mut m = self.base("Choice", Role::Check, text);
         let (v, max) = (self.vars, self.opts.max_wait_seconds);
         let choices = if self.jsonata() {
+            let waiting = format!(
+                "{{% ${}.status = 'wait' and ${} < {max} %}}",
+                v.lease, v.waited
+            );
             json!([
                 { "Condition": format!("{{% ${}.status = 'acquired' %}}", v.lease), "Next": entry },
-                { "Condition": format!("{{% ${}.status = 'wait' and ${} < {max} %}}", v.lease, v.waited),
-                  "Next": wait },
+                { "Condition": waiting, "Next": wait },
                 { "Condition": format!("{{% ${}.status = 'wait' %}}", v.lease), "Next": timeout }
             ])
         } else {
