@@ -1,0 +1,149 @@
+"""What the harness changes in moto's ASL interpreter (moto 5.2.5), and why.
+
+Each patch is a harness limitation: it makes the local interpreter behave as AWS does (or
+makes it fast enough to test), and none of it changes asl-guard. `apply(router, scale)` is
+idempotent; `router` answers Lambda invokes, `scale` multiplies every interpreter sleep.
+
+1. JSONata engine. moto evaluates JSONata through a hook it leaves empty (its own engine is a
+   JVM bridge it does not ship). The hook is set to jsonata-python.
+2. Variable escaping. moto splices workflow variables and `$states` into the expression text;
+   strings were written as `"value"` without escaping, so a variable holding a quote (an error
+   Cause, for instance) broke evaluation. Strings are now written as JSON string literals.
+3. `$uuid()`. moto declares `$uuid` as a function returning a constant string, so every Map
+   iteration got the same holder id and a guard stopped limiting. It now returns a random
+   UUID (jsonata-python has no `$uuid` of its own).
+4. Wait and Retry time. Wait states and Retry intervals really sleep. Both are multiplied by
+   `scale` (the `ASL_GUARD_TIME_SCALE` setting, default 0.05 in tests), and moto's Wait loop,
+   which re-waited whenever fewer than one whole second had passed, waits on a monotonic
+   deadline instead so fractional (scaled) seconds work. What the definition and the history
+   say is unchanged: `leaseWaited` still counts unscaled seconds, so `--max-wait` bounds the
+   same number of polls as on AWS. Lease expiry, TimeoutSeconds and stub work are real time.
+5. Task routing. moto builds a new boto3 client for every Task and calls moto's own Lambda
+   backend; building clients fills botocore's model caches without a lock, which takes seconds
+   when 50 Map items start at once. Lambda invokes (`lambda:invoke` and Lambda ARNs) now go
+   straight to `router.invoke(function, payload)`, so no client is built; the history events
+   moto writes around the call are unchanged. Other service integrations (SQS, SNS, DynamoDB,
+   ECS, ...) are answered by the same router with the stub result, so corpus definitions can
+   run without those services; `.sync` and `.waitForTaskToken` patterns are not stubbed.
+"""
+import json
+import threading
+import time
+import uuid
+
+import jsonata as jsonata_python
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as intrinsic_jsonata
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service,
+    state_task_service_lambda,
+)
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+from moto.stepfunctions.parser.asl.eval import states as eval_states
+from moto.stepfunctions.parser.asl.eval import variable_store
+from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+_STATE = {"router": None, "scale": 1.0, "applied": False}
+_LOCK = threading.Lock()
+
+
+def _eval_jsonata(expression: str):
+    """Patch 1 and 3: evaluates with jsonata-python, with a real `$uuid()`."""
+    try:
+        compiled = jsonata_python.Jsonata(expression)
+        compiled.register_lambda("uuid", lambda: str(uuid.uuid4()))
+        return compiled.evaluate(None)
+    except Exception as ex:  # moto expects its own exception type for evaluation errors
+        raise moto_jsonata.JSONataException("UNKNOWN", str(ex)) from ex
+
+
+def _encode_declarations(bindings: dict) -> str:
+    """Patch 2: `$name:=<JSON literal>;` for each binding, strings escaped."""
+    return "".join(
+        f"{name}:={json.dumps(value) if isinstance(value, str) else to_json_str(value, separators=(',', ':'))};"
+        for name, value in bindings.items()
+    )
+
+
+def _wait_interval(self, env, wait_seconds) -> None:
+    """Patch 4: waits `wait_seconds * scale` on a monotonic deadline; ends early on stop."""
+    deadline = time.monotonic() + float(wait_seconds) * _STATE["scale"]
+    while env.is_running():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        if env.program_state_event.wait(left):
+            time.sleep(min(left, 0.01))  # an unrelated wake-up: keep waiting
+
+
+class _ScaledTime:
+    """Patch 4: stands in for the `time` module inside moto's retrier."""
+
+    @staticmethod
+    def sleep(seconds):
+        time.sleep(float(seconds) * _STATE["scale"])
+
+
+def _invoke_lambda_function(parameters: dict, region: str, state_credentials):
+    """Patch 5: a Lambda invoke answered by the router, shaped like boto3's response."""
+    payload = parameters.get("Payload")
+    if isinstance(payload, bytes):
+        payload = payload.decode()
+    try:
+        payload = json.loads(payload) if payload else {}
+    except (TypeError, ValueError):
+        pass
+    ok, result = _STATE["router"].invoke(parameters["FunctionName"], payload)
+    response = {"StatusCode": 200, "Payload": result, "ExecutedVersion": "$LATEST"}
+    if not ok:
+        response["FunctionError"] = "Unhandled"
+    return response
+
+
+def _stub_service_task(self, env, resource_runtime_part, normalised_parameters,
+                       state_credentials):
+    """Patch 5: any non-Lambda service Task answers with the router's stub result."""
+    name = f"{self.resource.api_name}:{self.resource.api_action}"
+    ok, result = _STATE["router"].invoke(name, normalised_parameters)
+    if not ok:
+        raise lambda_eval_utils.LambdaFunctionErrorException("Unhandled", json.dumps(result))
+    env.stack.append(result)
+
+
+def _no_normalise(self, *args, **kwargs):
+    """Patch 5: stubbed services need no botocore shapes (nor their unlocked caches)."""
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _stub_services() -> None:
+    for cls in _subclasses(state_task_service.StateTaskService):
+        if issubclass(cls, state_task_service_lambda.StateTaskServiceLambda):
+            continue
+        if "_eval_service_task" in cls.__dict__ or cls.__name__.endswith("Unsupported"):
+            cls._eval_service_task = _stub_service_task
+            cls._normalise_parameters = _no_normalise
+            cls._normalise_response = _no_normalise
+
+
+def apply(router, scale: float) -> None:
+    """Installs every patch (once) and points them at `router` and `scale`."""
+    with _LOCK:
+        _STATE["router"], _STATE["scale"] = router, scale
+        if _STATE["applied"]:
+            return
+        moto_jsonata._eval_jsonata = _eval_jsonata
+        for module in (moto_jsonata, eval_states, variable_store):
+            module.encode_jsonata_variable_declarations = _encode_declarations
+        intrinsic_jsonata._DECLARATION_BY_VARIABLE_REFERENCE.pop("$uuid", None)
+        wait_function.WaitFunction._wait_interval = _wait_interval
+        retrier_decl.time = _ScaledTime
+        lambda_eval_utils._invoke_lambda_function = _invoke_lambda_function
+        _stub_services()
+        _STATE["applied"] = True
