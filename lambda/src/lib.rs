@@ -58,7 +58,7 @@
 //! 6. *Run-time limit*: precedence is the semaphore item's `limit` attribute (set by an
 //!    operator with one `UpdateItem`, effective on the next acquire), then the request's
 //!    `limit`, then `ASL_GUARD_DEFAULT_LIMIT`. Lowering it never revokes leases; new grants wait
-//!    until the live weight is below the new limit.
+//!    until the live weight is below the new limit. A stored limit of 0 pauses the semaphore.
 //! 7. *Transient errors*: each call is retried up to 3 times with full jitter; after that
 //!    acquire answers `wait` (never `acquired`), release and reaping fail with
 //!    `Lease.Unavailable` so Step Functions retries them. Costs: acquire 3 requests (1 item

@@ -113,7 +113,7 @@ pub struct Semaphore {
     pub version: Option<u64>,
     /// True when the `holders` attribute exists.
     pub has_holders: bool,
-    /// Operator-set limit.
+    /// Operator-set limit; 0 pauses the semaphore (every acquire waits).
     pub limit: Option<u32>,
     /// Holders by holder id, expired ones included.
     pub holders: BTreeMap<String, Holder>,
@@ -137,7 +137,7 @@ impl Semaphore {
             None => None,
             Some(v) => Some(
                 stored_limit(v)
-                    .ok_or_else(|| corrupt("`limit` must be a whole number from 1 to 5000"))?,
+                    .ok_or_else(|| corrupt("`limit` must be a whole number from 0 to 5000"))?,
             ),
         };
         let mut holders = BTreeMap::new();
@@ -179,7 +179,7 @@ fn number(value: &AttributeValue) -> Option<u64> {
 
 fn stored_limit(value: &AttributeValue) -> Option<u32> {
     let n = u32::try_from(number(value)?).ok()?;
-    (1..=crate::protocol::MAX_LIMIT).contains(&n).then_some(n)
+    (n <= crate::protocol::MAX_LIMIT).then_some(n)
 }
 
 /// Epoch-second clock with an adjustable offset, so tests can move time without sleeping.

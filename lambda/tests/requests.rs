@@ -200,6 +200,12 @@ async fn stored_limit_wins_over_request_and_default_and_changes_at_run_time() {
         call(&leases, acquire("s", "f", EXEC, 9, 1)).await,
         Ok(Response::Wait { limit: 2, .. })
     ));
+    store_limit(&leases, 0).await;
+    let paused = call(&leases, acquire("s", "p", EXEC, 9, 3)).await;
+    assert!(
+        matches!(paused, Ok(Response::Wait { limit: 0, .. })),
+        "paused: {paused:?}"
+    );
 }
 
 #[tokio::test]

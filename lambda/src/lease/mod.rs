@@ -58,7 +58,7 @@ impl<D: Db> Leases<D> {
                 return Ok(acquired(h, held, limit));
             }
             let weight = req.weight.unwrap_or(1);
-            if weight > limit {
+            if weight > limit && limit > 0 {
                 return Err(LeaseError::field(
                     "weight",
                     format!("{weight} exceeds limit {limit}"),
