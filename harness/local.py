@@ -72,6 +72,8 @@ class LocalStepFunctions:
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         moto_patches.apply(self, scale)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request
+        # moto logs every failure it handles (Catch, Retry) with the whole state tree.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         host, port = self.moto.get_host_and_port()

@@ -75,7 +75,9 @@ class Stubs:
             with self._lock:
                 n = self._attempts.get(payload.get("id"), 0) + 1
                 self._attempts[payload.get("id")] = n
-            if n <= int(payload.get("failAttempts", 1 << 30)):
+            if "failAttempts" not in payload:
+                raise StubError(payload["fail"], f"stub {payload.get('id')} failed")
+            if n <= int(payload["failAttempts"]):
                 raise StubError(payload["fail"], f"attempt {n} failed")
         return payload
 
