@@ -43,14 +43,16 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Step Functions invokes synchronously and retries; the reaper's asynchronous events are a fast path only, lease expiry frees the slot if one is lost, so a dead-letter queue would hold nothing worth replaying.
   #checkov:skip=CKV_AWS_117:The function only calls DynamoDB and CloudWatch Logs through public AWS endpoints; a VPC would add NAT or endpoint cost without protecting any private resource.
   #checkov:skip=CKV_AWS_272:The package is built from this repository by lambda/scripts/package.sh; code signing needs a signer profile the module cannot assume exists.
-  function_name                  = local.function_name
-  description                    = "asl-guard lease manager: grants, releases and reaps Step Functions concurrency leases."
-  role                           = aws_iam_role.lambda[0].arn
-  runtime                        = "provided.al2023"
-  handler                        = "bootstrap"
-  architectures                  = ["x86_64"]
+  function_name = local.function_name
+  description   = "asl-guard lease manager: grants, releases and reaps Step Functions concurrency leases."
+  role          = aws_iam_role.lambda[0].arn
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+  architectures = ["x86_64"]
+  # Guarded so a missing package fails on the precondition below, which says
+  # how to build it, rather than inside filebase64sha256.
   filename                       = var.lambda_zip_path
-  source_code_hash               = filebase64sha256(var.lambda_zip_path)
+  source_code_hash               = fileexists(var.lambda_zip_path) ? filebase64sha256(var.lambda_zip_path) : null
   memory_size                    = var.lambda_memory_size
   timeout                        = var.lambda_timeout
   reserved_concurrent_executions = coalesce(var.lambda_reserved_concurrent_executions, -1)
@@ -80,6 +82,11 @@ resource "aws_lambda_function" "this" {
   ]
 
   lifecycle {
+    precondition {
+      condition     = fileexists(var.lambda_zip_path)
+      error_message = "lambda_zip_path: no file at ${var.lambda_zip_path}; build it with `bash lambda/scripts/package.sh`, which prints the zip's path."
+    }
+
     precondition {
       condition     = var.create_dynamodb_table || var.ddb_table_name != null
       error_message = "ddb_table_name must name the existing table when create_dynamodb_table is false."

@@ -369,6 +369,30 @@ run "control_character_in_state_name" {
   expect_failures = [var.sfn_acquire_lease_state_name]
 }
 
+run "package_missing" {
+  command = plan
+
+  variables {
+    lambda_zip_path = "tests/fixtures/not-built-yet.zip"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "package_missing_is_fine_when_disabled" {
+  command = plan
+
+  variables {
+    create          = false
+    lambda_zip_path = "tests/fixtures/not-built-yet.zip"
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.this) == 0
+    error_message = "a disabled instance must not need the package"
+  }
+}
+
 run "reused_table_without_name" {
   command = plan
 
