@@ -1,29 +1,7 @@
 """Issue 5, test 3: every failure path gives the slot back and keeps the original error."""
-import uuid
-
 from harness.guard import wrap
 
-from .workflows import fanout, items
-
-
-def sem(name: str) -> str:
-    return f"{name}-{uuid.uuid4().hex[:6]}"
-
-
-def single(function: str, retry=None) -> dict:
-    """One guarded Task at the top level."""
-    work = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-            "Parameters": {"FunctionName": function, "Payload.$": "$"},
-            "OutputPath": "$.Payload", "End": True}
-    if retry:
-        work["Retry"] = retry
-    return {"StartAt": "Work", "States": {"Work": work}}
-
-
-def lease_calls(sfn, semaphore, action=None, status=None):
-    return [c for c in sfn.lease_calls if c.request.get("semaphore") == semaphore
-            and (action is None or c.request.get("action") == action)
-            and (status is None or c.answer.get("status") == status)]
+from .common import fanout, lease_calls, sem, single
 
 
 def test_caught_error_releases_and_goes_to_the_users_catcher(sfn):

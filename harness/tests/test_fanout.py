@@ -1,14 +1,8 @@
 """Issue 5, tests 1 and 2: the limit holds inside one Map and across executions."""
-import uuid
-
 from harness.guard import wrap
 from harness.stubs import max_overlap
 
-from .workflows import fanout, items
-
-
-def sem(name: str) -> str:
-    return f"{name}-{uuid.uuid4().hex[:6]}"
+from .common import fanout, items, sem
 
 
 def test_unguarded_map_of_50_runs_more_than_5_at_once(sfn):
