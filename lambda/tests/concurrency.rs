@@ -201,7 +201,7 @@ async fn mixed_acquire_and_release_traffic_never_lets_more_than_the_limit_in() {
                 let id = loop {
                     match call(&leases, acquire("m", &holder, "arn:exec:mixed", 3, 1)).await {
                         Ok(Response::Acquired { lease_id, .. }) => break lease_id,
-                        Ok(Response::Wait { .. }) => tokio::time::sleep(jitter(5)).await,
+                        Ok(Response::Wait { .. }) => tokio::time::sleep(jitter(20)).await,
                         other => panic!("unexpected {other:?}"),
                     }
                 };
