@@ -21,6 +21,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 out=${out:-$target_dir/lambda/asl-guard-lease.zip}
+[[ $out == /* ]] || out=$PWD/$out  # the zip is written from a staging directory
 
 if [[ $(uname -m) != x86_64 ]]; then
   echo "package.sh: this host is $(uname -m); build on x86_64 (provided.al2023 x86_64)" >&2
