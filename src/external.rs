@@ -13,7 +13,7 @@ use crate::region::RegionSpec;
 use crate::rewrite::{wrap, GuardOptions};
 
 /// Keys the query may hold.
-pub const QUERY_KEYS: [&str; 12] = [
+pub const QUERY_KEYS: [&str; 13] = [
     "definition",
     "around",
     "through",
@@ -26,6 +26,7 @@ pub const QUERY_KEYS: [&str; 12] = [
     "names",
     "indent",
     "format",
+    "partition",
 ];
 
 /// Why a query could not be answered.
@@ -103,6 +104,7 @@ pub fn answer(stdin: &str) -> Result<BTreeMap<String, String>, ExternalError> {
         lease_seconds: number(&query, "lease_seconds")?,
         max_wait_seconds: number(&query, "max_wait")?,
         names_prefix: text(&query, "names").unwrap_or_default(),
+        partition: text(&query, "partition"),
     };
     let wrapped = wrap(&def, &spec, &opts)?;
     let indent = number(&query, "indent")?.unwrap_or(2) as usize;

@@ -50,6 +50,7 @@ locals {
       "Lambda.TooManyRequestsException",
       "Lambda.Unknown",
       "States.Timeout",
+      "Lease.Unavailable",
     ]
     IntervalSeconds = 1
     MaxAttempts     = 6

@@ -108,6 +108,9 @@ pub struct WrapArgs {
     /// Longest total wait for a slot before Lease.WaitTimeout [default: 3600].
     #[arg(long, value_name = "SECONDS")]
     pub max_wait: Option<u64>,
+    /// AWS partition of the lambda:invoke resource (aws-cn, aws-us-gov, ...) [default: aws].
+    #[arg(long)]
+    pub partition: Option<String>,
     /// Prefix for the injected state names.
     #[arg(long, value_name = "PREFIX", default_value = "")]
     pub names: String,

@@ -143,6 +143,7 @@ fn run_wrap(a: WrapArgs) -> Result<ExitCode> {
         lease_seconds: a.lease_seconds,
         max_wait_seconds: a.max_wait,
         names_prefix: a.names.clone(),
+        partition: a.partition.clone(),
     };
     rewrite_files(&a.out, &|def| {
         let w = wrap(def, &spec, &opts)?;

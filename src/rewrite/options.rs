@@ -32,6 +32,8 @@ pub struct GuardOptions {
     pub max_wait_seconds: Option<u64>,
     /// Put in front of every injected state name.
     pub names_prefix: String,
+    /// AWS partition of the `lambda:invoke` resource; `aws` when `None`.
+    pub partition: Option<String>,
 }
 
 /// Options with defaults filled in and checked.
@@ -49,6 +51,8 @@ pub struct Resolved {
     pub lease_seconds: Option<u64>,
     /// Bound on total waiting.
     pub max_wait_seconds: u64,
+    /// AWS partition (`aws`, `aws-cn`, `aws-us-gov`, ...).
+    pub partition: String,
 }
 
 fn invalid(option: &str, reason: impl Into<String>) -> WrapError {
@@ -103,6 +107,15 @@ impl GuardOptions {
         if function.trim().is_empty() {
             return Err(invalid("--function", "must not be empty"));
         }
+        let partition = self.partition.clone().unwrap_or_else(|| "aws".to_string());
+        let well_formed = partition.starts_with("aws")
+            && partition
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-');
+        if !well_formed {
+            let why = format!("'{partition}' is not an AWS partition such as aws or aws-cn");
+            return Err(invalid("--partition", why));
+        }
         Ok(Resolved {
             semaphore,
             limit: self.limit,
@@ -110,6 +123,7 @@ impl GuardOptions {
             function,
             lease_seconds: self.lease_seconds,
             max_wait_seconds: max_wait,
+            partition,
         })
     }
 }

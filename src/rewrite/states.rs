@@ -9,14 +9,16 @@ use crate::rewrite::marker::Role;
 use crate::rewrite::names::GuardVars;
 use crate::rewrite::options::Resolved;
 
-/// Lambda errors that are safe to retry: acquire and release are idempotent per holder.
-pub const TRANSIENT_ERRORS: [&str; 6] = [
+/// Errors that are safe to retry: acquire and release are idempotent per holder.
+/// `Lease.Unavailable` is the lease function's own answer when DynamoDB keeps failing.
+pub const TRANSIENT_ERRORS: [&str; 7] = [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
     "Lambda.Unknown",
     "States.Timeout",
+    "Lease.Unavailable",
 ];
 
 /// Seconds one call of the lease Lambda may take before Step Functions gives up on it.
@@ -87,7 +89,8 @@ impl StateBuilder<'_> {
     }
 
     fn invoke(&self, m: &mut Map<String, Value>, payload: Value) {
-        m.insert("Resource".into(), "arn:aws:states:::lambda:invoke".into());
+        let resource = format!("arn:{}:states:::lambda:invoke", self.opts.partition);
+        m.insert("Resource".into(), resource.into());
         let args = json!({ "FunctionName": self.opts.function, "Payload": payload });
         m.insert(
             (if self.jsonata() {
