@@ -141,23 +141,37 @@ class LocalStepFunctions:
             input=json.dumps({} if data is None else data),
         )["executionArn"]
 
-    def wait(self, arn: str, timeout: float = 300.0, history: bool = True) -> Result:
-        """Waits for the execution to end; returns its outcome and history."""
+    def wait(self, arn: str, timeout: float = 300.0, history: bool = True,
+             stop_on_timeout: bool = False) -> Result:
+        """Waits for the execution to end; returns its outcome and history.
+
+        Past `timeout` it raises, or with `stop_on_timeout` stops the execution and returns
+        its (ABORTED) outcome.
+        """
         deadline = time.monotonic() + timeout
         while True:
             d = self.sfn.describe_execution(executionArn=arn)
             if d["status"] != "RUNNING":
                 break
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{arn} still RUNNING after {timeout}s")
+                if not stop_on_timeout:
+                    raise TimeoutError(f"{arn} still RUNNING after {timeout}s")
+                self.sfn.stop_execution(executionArn=arn, error="Harness.Timeout")
+                stop_on_timeout = False
             time.sleep(0.05)
         output = json.loads(d["output"]) if d.get("output") else None
         return Result(arn, d["status"], output, d.get("error", ""), d.get("cause", ""),
                       self.history(arn) if history else [])
 
-    def run(self, definition, data=None, timeout: float = 300.0) -> Result:
+    def run(self, definition, data=None, timeout: float = 300.0, **wait_options) -> Result:
         """Creates, starts and waits for one execution of `definition` with input `data`."""
-        return self.wait(self.start(self.create(definition), data), timeout)
+        return self.wait(self.start(self.create(definition), data), timeout, **wait_options)
+
+    def set_scale(self, scale: float) -> float:
+        """Changes the factor on Wait and Retry sleeps; returns the previous one."""
+        previous, self.scale = self.scale, scale
+        moto_patches.apply(self, scale)
+        return previous
 
     def history(self, arn: str) -> list:
         """Every history event of the execution, oldest first."""

@@ -25,6 +25,10 @@ idempotent; `router` answers Lambda invokes, `scale` multiplies every interprete
    moto writes around the call are unchanged. Other service integrations (SQS, SNS, DynamoDB,
    ECS, ...) are answered by the same router with the stub result, so corpus definitions can
    run without those services; `.sync` and `.waitForTaskToken` patterns are not stubbed.
+6. Uncatchable errors. On AWS a Retry or Catch on `States.ALL` does not match
+   `States.Runtime` or `States.DataLimitExceeded`: the execution fails at once. moto matched
+   them, so a guard's catcher ran where AWS would not (and its re-raise of a `States.*` name
+   then failed inside moto). `States.ALL` no longer matches these two.
 """
 import json
 import threading
@@ -32,6 +36,13 @@ import time
 import uuid
 
 import jsonata as jsonata_python
+from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+    StatesErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    StatesErrorNameType,
+)
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as intrinsic_jsonata
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -116,6 +127,22 @@ def _no_normalise(self, *args, **kwargs):
     """Patch 5: stubbed services need no botocore shapes (nor their unlocked caches)."""
 
 
+_UNCATCHABLE = (StatesErrorNameType.StatesRuntime,
+                StatesErrorNameType.StatesStatesDataLimitExceeded)
+_ORIGINAL_ERROR_EQUALS = error_equals_decl.ErrorEqualsDecl._eval_body
+
+
+def _error_equals(self, env) -> None:
+    """Patch 6: `States.ALL` leaves runtime and data-limit errors uncaught, as on AWS."""
+    error_name = env.stack[-1]
+    if (isinstance(error_name, StatesErrorName) and error_name.typ in _UNCATCHABLE
+            and error_name not in self.error_names):
+        env.stack.pop()
+        env.stack.append(False)
+        return
+    _ORIGINAL_ERROR_EQUALS(self, env)
+
+
 def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
@@ -123,13 +150,16 @@ def _subclasses(cls):
 
 
 def _stub_services() -> None:
+    # Every service integration class moto has, loaded before they are listed.
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa
+        state_task_service_factory,
+    )
     for cls in _subclasses(state_task_service.StateTaskService):
         if issubclass(cls, state_task_service_lambda.StateTaskServiceLambda):
             continue
-        if "_eval_service_task" in cls.__dict__ or cls.__name__.endswith("Unsupported"):
-            cls._eval_service_task = _stub_service_task
-            cls._normalise_parameters = _no_normalise
-            cls._normalise_response = _no_normalise
+        cls._eval_service_task = _stub_service_task
+        cls._normalise_parameters = _no_normalise
+        cls._normalise_response = _no_normalise
 
 
 def apply(router, scale: float) -> None:
@@ -146,4 +176,5 @@ def apply(router, scale: float) -> None:
         retrier_decl.time = _ScaledTime
         lambda_eval_utils._invoke_lambda_function = _invoke_lambda_function
         _stub_services()
+        error_equals_decl.ErrorEqualsDecl._eval_body = _error_equals
         _STATE["applied"] = True
