@@ -33,21 +33,36 @@ fn tasks(def: &Definition) -> Vec<String> {
 
 fn validator_results(files: &[PathBuf]) -> BTreeMap<PathBuf, bool> {
     let validator = common::tool("ASL_GUARD_ASL_VALIDATOR");
-    let mut out = BTreeMap::new();
-    for chunk in files.chunks(40) {
-        let mut cmd = Command::new(&validator);
-        for f in chunk {
-            cmd.arg("--json-path").arg(f);
-        }
-        let res = cmd.output().expect("asl-validator runs");
-        let text = String::from_utf8_lossy(&res.stdout).into_owned()
-            + &String::from_utf8_lossy(&res.stderr);
-        for f in chunk {
-            let quoted = format!("\"{}\" is valid", f.display());
-            out.insert(f.clone(), text.contains(&quoted));
-        }
+    let chunks: Vec<&[PathBuf]> = files.chunks(40).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = chunks
+            .chunks(chunks.len().div_ceil(2).max(1))
+            .map(|group| scope.spawn(|| group.iter().flat_map(|c| validate_chunk(&validator, c))))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("validator thread").collect::<Vec<_>>())
+            .collect()
+    })
+}
+
+fn validate_chunk(validator: &Path, chunk: &[PathBuf]) -> Vec<(PathBuf, bool)> {
+    let mut cmd = Command::new(validator);
+    for f in chunk {
+        cmd.arg("--json-path").arg(f);
     }
-    out
+    let res = cmd.output().expect("asl-validator runs");
+    let text =
+        String::from_utf8_lossy(&res.stdout).into_owned() + &String::from_utf8_lossy(&res.stderr);
+    chunk
+        .iter()
+        .map(|f| {
+            (
+                f.clone(),
+                text.contains(&format!("\"{}\" is valid", f.display())),
+            )
+        })
+        .collect()
 }
 
 fn parse_file(path: &Path) -> Result<Definition, String> {
