@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
+from botocore.config import Config
 from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 
@@ -77,7 +78,9 @@ class LocalStepFunctions:
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         host, port = self.moto.get_host_and_port()
-        self.sfn = boto3.client("stepfunctions", endpoint_url=f"http://{host}:{port}", **DUMMY)
+        # Long read timeout: with hundreds of Map threads moto's server answers slowly.
+        self.sfn = boto3.client("stepfunctions", endpoint_url=f"http://{host}:{port}",
+                                config=Config(read_timeout=300), **DUMMY)
 
     def __enter__(self):
         return self
