@@ -46,4 +46,23 @@ if [ -f terraform/scripts/test.sh ]; then
   CHECKOV="$ASL_GUARD_VENV/bin/checkov" bash terraform/scripts/test.sh
 fi
 
+# --- BEGIN execution harness (harness/, issue 5) ---------------------------------------------
+# Wrapped workflows run in moto's ASL interpreter with the real lease Lambda (debug build)
+# behind a Runtime API stand-in and its own dynalite, all on 127.0.0.1. See harness/README.md.
+echo "== execution harness: wrapped workflows run locally with the real lease Lambda"
+cargo build -p asl-guard -p asl-guard-lease
+if ! "$ASL_GUARD_VENV/bin/python" -c 'import moto, jsonata, pytest, flask' 2>/dev/null; then
+  "$ASL_GUARD_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    -r scripts/requirements-test.txt
+fi
+HARNESS_STATUS=0
+"$ASL_GUARD_VENV/bin/python" -m pytest -q -rxs harness/tests || HARNESS_STATUS=$?
+if [ "$HARNESS_STATUS" -eq 5 ]; then
+  echo "execution harness: pytest collected no tests" >&2
+fi
+if [ "$HARNESS_STATUS" -ne 0 ]; then
+  exit "$HARNESS_STATUS"
+fi
+# --- END execution harness ---------------------------------------------------------------------
+
 echo "== all tests passed"
