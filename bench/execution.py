@@ -4,7 +4,9 @@ Runs both in the local harness (moto's ASL interpreter on 127.0.0.1, the real le
 `bootstrap` on dynalite, stub Tasks that sleep `--work` seconds) and prints, per run:
 
 - makespan: first work start to last work end
-- slot utilization: busy slot-time / (limit x makespan), busy = the stubs' work time
+- slot utilization: busy slot-time / (limit x makespan), busy = the stubs' work time; for
+  the guard also the time slots were held (grant to release), which adds the interpreter's
+  time between the grant and the work and between the work and the release
 - median release-to-next-grant: from a slot coming free (a stub ending in the plain Map; a
   release answered in the guarded one) to the next item starting (plain) or being granted
 - state transitions per item: `*StateEntered` history events / items (what AWS bills)
@@ -40,17 +42,39 @@ def fanout(function: str, max_concurrency: int) -> dict:
 
 
 def gaps(frees, starts):
-    """For each moment a slot came free, the time until the next start after it."""
+    """For each moment a slot came free, the time until the start that took that slot: the
+    first start after it not already matched to an earlier free (one start per slot)."""
     starts = sorted(starts)
-    out = []
+    out, i = [], 0
     for t in sorted(frees):
-        later = [s for s in starts if s >= t]
-        if later:
-            out.append(later[0] - t)
+        while i < len(starts) and starts[i] < t:
+            i += 1
+        if i == len(starts):
+            break
+        out.append(starts[i] - t)
+        i += 1
     return out
 
 
-def measure(local, name, definition, n, limit, work, frees_and_starts):
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def held_time(lease_calls, semaphore):
+    """Sum over holders of grant answer -> release request."""
+    granted, total = {}, 0.0
+    for c in sorted(lease_calls, key=lambda c: c.start):
+        if c.request.get("semaphore") != semaphore:
+            continue
+        if c.answer.get("status") == "acquired":
+            granted[c.request["holder"]] = c.end
+        elif c.request.get("action") == "release" and c.request["holder"] in granted:
+            total += c.start - granted.pop(c.request["holder"])
+    return total
+
+
+def measure(local, name, definition, n, limit, work, frees_and_starts, semaphore=None):
     start = len(local.stubs.calls)
     data = {"items": [{"id": i, "sleep": work} for i in range(n)]}
     result = local.run(definition, data, timeout=3600)
@@ -60,11 +84,14 @@ def measure(local, name, definition, n, limit, work, frees_and_starts):
     busy = sum(c.end - c.start for c in calls)
     frees, starts = frees_and_starts(calls)
     entered = sum(1 for e in result.events if e["type"].endswith("StateEntered"))
+    held = held_time(local.lease_calls, semaphore) if semaphore else busy
     return {
         "status": result.status,
         "makespan s": makespan,
-        "utilization": busy / (limit * makespan),
+        "utilization (work)": busy / (limit * makespan),
+        "utilization (held)": held / (limit * makespan),
         "release->grant ms": 1000 * statistics.median(gaps(frees, starts) or [float("nan")]),
+        "  p90 ms": 1000 * percentile(gaps(frees, starts), 0.9),
         "transitions/item": entered / n,
         "events/item": len(result.events) / n,
         "events": len(result.events),
@@ -97,7 +124,7 @@ def main():
             return frees, grants
 
         guarded = measure(local, "guarded", guarded_def, args.items, args.limit, args.work,
-                          lease_moments)
+                          lease_moments, semaphore)
     print(f"{args.items} items, limit {args.limit}, {args.work}s work per item, "
           f"Wait/Retry scale {args.scale}, retryAfterSeconds cap {args.cap}")
     print(f"{'':22}{'plain Map MaxConcurrency':>26}{'asl-guard lease':>18}")

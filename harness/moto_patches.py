@@ -30,6 +30,7 @@ idempotent; `router` answers Lambda invokes, `scale` multiplies every interprete
    them, so a guard's catcher ran where AWS would not (and its re-raise of a `States.*` name
    then failed inside moto). `States.ALL` no longer matches these two.
 """
+import importlib
 import json
 import threading
 import time
@@ -151,9 +152,7 @@ def _subclasses(cls):
 
 def _stub_services() -> None:
     # Every service integration class moto has, loaded before they are listed.
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa
-        state_task_service_factory,
-    )
+    importlib.import_module(state_task_service.__name__ + "_factory")
     for cls in _subclasses(state_task_service.StateTaskService):
         if issubclass(cls, state_task_service_lambda.StateTaskServiceLambda):
             continue
