@@ -51,7 +51,7 @@ def test_retry_that_succeeds_keeps_one_lease_and_releases_it(sfn):
 
 def test_item_failure_aborting_siblings_frees_their_slots_through_release_execution(sfn):
     semaphore = sem("abort")
-    data = {"items": [{"id": f"{semaphore}-{i}", "sleep": 0.5 if i == 0 else 4,
+    data = {"items": [{"id": f"{semaphore}-{i}", "sleep": 1.5 if i == 0 else 5,
                        **({"fail": "Work.Boom"} if i == 0 else {})} for i in range(8)]}
     original = fanout(function="abort")
     plain = sfn.run(original, data)
