@@ -71,12 +71,16 @@ def _eval_jsonata(expression: str):
         raise moto_jsonata.JSONataException("UNKNOWN", str(ex)) from ex
 
 
+def _literal(value) -> str:
+    """A JSON literal, which is also a valid JSONata literal (same string escapes)."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    return to_json_str(value, separators=(",", ":"))
+
+
 def _encode_declarations(bindings: dict) -> str:
     """Patch 2: `$name:=<JSON literal>;` for each binding, strings escaped."""
-    return "".join(
-        f"{name}:={json.dumps(value) if isinstance(value, str) else to_json_str(value, separators=(',', ':'))};"
-        for name, value in bindings.items()
-    )
+    return "".join(f"{name}:={_literal(value)};" for name, value in bindings.items())
 
 
 def _wait_interval(self, env, wait_seconds) -> None:

@@ -17,7 +17,8 @@ VENV="${ASL_GUARD_VENV:-/var/tmp/asl-guard-venv}"
 
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import moto, jsonata' 2>/dev/null; then
   bash "$ROOT/scripts/setup.sh" >&2
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements-test.txt" >&2
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+    -r "$ROOT/scripts/requirements-test.txt" >&2
 fi
 (cd "$ROOT" && cargo build --quiet -p asl-guard -p asl-guard-lease >&2)
 PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" exec "$VENV/bin/python" -m harness.run_local "$@"

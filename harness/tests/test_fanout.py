@@ -27,8 +27,8 @@ def test_map_of_50_under_limit_5_never_has_more_than_5_inside(sfn):
               and c.answer.get("status") == "acquired"]
     releases = [c for c in sfn.lease_calls if c.request.get("semaphore") == semaphore
                 and c.request.get("action") == "release"]
-    print(f"guarded: peak {peak} of 50 (limit 5, max held {max(c.answer['held'] for c in grants)}), "
-          f"{len(result.events)} events "
+    max_held = max(c.answer["held"] for c in grants)
+    print(f"guarded: peak {peak} of 50 (limit 5, max held {max_held}), {len(result.events)} events "
           f"({len(result.events) / 50:.1f} per item), {len(grants)} grants, "
           f"{len(releases)} releases")
     assert peak <= 5
