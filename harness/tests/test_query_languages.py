@@ -56,3 +56,18 @@ def test_uncaught_error_with_quotes_in_its_cause_is_reraised_unchanged(sfn, quer
     assert (guarded.error, guarded.cause) == (plain.error, plain.cause) != ("", "")
     assert '\\"' in guarded.cause
     assert sfn.holders(semaphore) == {}
+
+
+def test_sibling_abort_in_jsonata_frees_slots_through_release_execution(sfn):
+    """The JSONata form of the Map's failure path (ReleaseExecutionLeases) frees the slots."""
+    semaphore = sem("abort-jsonata")
+    data = {"items": [{"id": f"{semaphore}-{i}", "sleep": 1.5 if i == 0 else 5,
+                       **({"fail": "Work.Boom"} if i == 0 else {})} for i in range(6)]}
+    original = fanout(function="abort-jsonata", query_language="JSONata")
+    plain = sfn.run(original, data)
+    result = sfn.run(wrap(original, "Work", semaphore=semaphore, limit=6), data)
+    assert plain.status == result.status == "FAILED"
+    assert (result.error, result.cause) == (plain.error, plain.cause)
+    reaped = lease_calls(sfn, semaphore, "releaseExecution")
+    assert [c.answer for c in reaped] == [{"status": "reaped", "released": 5}]
+    assert sfn.holders(semaphore) == {}
