@@ -85,6 +85,18 @@ pub enum WrapError {
         /// The edges that enter, as `from -> to (kind)`.
         edges: Vec<String>,
     },
+    /// The region is entered at a state other than the one `--around` named.
+    #[error("the region from '{asked}' is entered at '{entry}' instead ({}); it lies on a loop \
+             back from the region; name '{entry}' with --around, or pick a --through before \
+             the loop", .edges.join(", "))]
+    EntryMoved {
+        /// The state the user named.
+        asked: String,
+        /// The state control actually enters at.
+        entry: String,
+        /// The edges that enter the region.
+        edges: Vec<String>,
+    },
     /// The region holds nothing that runs work.
     #[error("state '{state}' is a {kind} state: there is nothing to guard")]
     NothingToGuard {

@@ -56,6 +56,17 @@ impl Region {
             });
         }
         let entry = single_entry(&graph, &states, first)?;
+        if entry != *first && states.contains(first) {
+            let edges = entering(&graph, &states)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            return Err(WrapError::EntryMoved {
+                asked: first.clone(),
+                entry,
+                edges,
+            });
+        }
         Ok(Self {
             scope,
             entry,

@@ -395,3 +395,72 @@ fn messages_name_stdin_as_stdin() {
         r.stderr
     );
 }
+
+#[test]
+fn nested_guards_unwrap_in_either_order() {
+    let original = fs::read_to_string(common::root().join("testdata/nested-guards.asl.json"))
+        .expect("fixture exists");
+    let original: serde_json::Value = serde_json::from_str(&original).unwrap();
+    for (first, second) in [("Inner", "B1"), ("B1", "Inner")] {
+        let once = run(
+            &["wrap", "-", "--around", first],
+            Some(&original.to_string()),
+        );
+        assert_eq!(once.code, 0, "{}", once.stderr);
+        let twice = run(&["wrap", "-", "--around", second], Some(&once.stdout));
+        assert_eq!(twice.code, 0, "{}", twice.stderr);
+        let check = run(&["check", "-"], Some(&twice.stdout));
+        assert!(
+            !check.stdout.contains("error["),
+            "{first} then {second}: {}",
+            check.stdout
+        );
+        let back = run(&["unwrap", "-"], Some(&twice.stdout));
+        assert_eq!(back.code, 0, "{}", back.stderr);
+        let back: serde_json::Value = serde_json::from_str(&back.stdout).unwrap();
+        assert_eq!(back, original, "{first} then {second}");
+    }
+}
+
+#[test]
+fn in_place_through_a_symlink_rewrites_the_target() {
+    let dir = tempdir();
+    let target = dir.path().join("real.asl.json");
+    let link = dir.path().join("link.asl.json");
+    fs::write(&target, SIMPLE).unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let r = run(
+        &["wrap", link.to_str().unwrap(), "--around", "Work", "-i"],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(fs::read_to_string(&target).unwrap(), wrapped_simple());
+}
+
+#[test]
+fn yaml_output_keeps_yaml_1_1_lookalikes_as_strings() {
+    let input = "StartAt: Ship\nStates:\n  Ship:\n    Type: Task\n    Resource: x\n    \
+                 Parameters:\n      country: 'NO'\n      gift: 'yes'\n      \
+                 time: '12:30:00'\n      date: '2024-01-01'\n      zip: '01234'\n      \
+                 empty: ''\n    End: true\n";
+    let r = run(&["wrap", "-", "--around", "Ship"], Some(input));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for quoted in [
+        "\"NO\"",
+        "\"yes\"",
+        "\"12:30:00\"",
+        "\"2024-01-01\"",
+        "\"01234\"",
+        "\"\"",
+    ] {
+        assert!(
+            r.stdout.contains(quoted),
+            "{quoted} must stay quoted:\n{}",
+            r.stdout
+        );
+    }
+}

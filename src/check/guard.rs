@@ -24,6 +24,35 @@ pub fn check(def: &Definition, out: &mut Vec<Finding>) {
         check_exits(def, &scope, &region, &key, out);
         check_variables(def, &key, out);
         check_wait_bound(def, &scope, &key, out);
+        check_enclosing_retry(def, &scope, &key, out);
+    }
+}
+
+/// A Retry on a Map or Parallel around the region runs the state again after its iterations
+/// were stopped, before any catcher: the stopped holders' slots come back only at expiry.
+fn check_enclosing_retry(def: &Definition, scope: &ScopeId, key: &str, out: &mut Vec<Finding>) {
+    let mut id = scope.clone();
+    while let (Some(step), Some(parent)) = (id.0.last().cloned(), id.parent()) {
+        if let Some(s) = def.state(&parent, step.owner()) {
+            if s.body
+                .get("Retry")
+                .and_then(Value::as_array)
+                .is_some_and(|r| !r.is_empty())
+            {
+                let msg = format!(
+                    "a Retry here runs the state again after its iterations were stopped; their \
+                     slots of guard '{key}' come back only when their leases expire (keep \
+                     --lease-seconds short, or retry inside the region instead)"
+                );
+                out.push(Finding::warning(
+                    "guard-enclosing-retry",
+                    &parent,
+                    Some(s.name),
+                    msg,
+                ));
+            }
+        }
+        id = parent;
     }
 }
 

@@ -5,8 +5,15 @@ use super::{CheckOptions, Finding};
 use crate::model::{is_distributed_map, Definition, ScopeStep, StateType};
 use crate::rewrite::marker::{marker_of, Role};
 
-/// Warns about polling guards inside inline Maps.
-pub fn check(def: &Definition, _opts: CheckOptions, out: &mut Vec<Finding>) {
+/// Longest run of an Express workflow, in seconds.
+const EXPRESS_MAX_SECONDS: u64 = 300;
+
+/// Warns about polling guards inside inline Maps, and about waits an Express workflow cannot
+/// finish.
+pub fn check(def: &Definition, opts: CheckOptions, out: &mut Vec<Finding>) {
+    if opts.express {
+        check_express(def, out);
+    }
     for scope in def.scopes() {
         let inline_map = scope.0.iter().rev().find_map(|step| match step {
             ScopeStep::Map(name) => Some(name.clone()),
@@ -40,4 +47,45 @@ pub fn check(def: &Definition, _opts: CheckOptions, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Under Express, an execution lasts at most five minutes and emits no status events, so the
+/// reaper never sees it stop: a longer wait bound cannot be reached, and a stopped holder's
+/// slot comes back only at lease expiry.
+fn check_express(def: &Definition, out: &mut Vec<Finding>) {
+    for scope in def.scopes() {
+        for s in def.states(&scope) {
+            if !marker_of(s.body).is_some_and(|m| m.role == Role::Check) {
+                continue;
+            }
+            let text = s
+                .body
+                .get("Choices")
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let bound = max_wait_of(&text);
+            if bound.is_none_or(|b| b > EXPRESS_MAX_SECONDS) {
+                let msg = format!(
+                    "an Express execution ends after {EXPRESS_MAX_SECONDS} seconds, before this \
+                     guard's wait bound; wrap with --max-wait {EXPRESS_MAX_SECONDS} or less, and \
+                     keep --lease-seconds short: the reaper gets no events from Express workflows"
+                );
+                out.push(Finding::warning("express-wait", &scope, Some(s.name), msg));
+            }
+        }
+    }
+}
+
+/// The number after `NumericLessThan` (JSONPath) or `<` (JSONata) in a check state's rules.
+fn max_wait_of(choices: &str) -> Option<u64> {
+    let after = choices
+        .split_once("\"NumericLessThan\":")
+        .map(|(_, r)| r)
+        .or_else(|| choices.split_once(" < ").map(|(_, r)| r))?;
+    let digits: String = after
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }

@@ -67,7 +67,11 @@ pub fn check_scope(def: &Definition, scope: &ScopeId, out: &mut Vec<Finding>) {
         };
         for field in PATH_FIELDS {
             if let Some(Value::String(p)) = s.body.get(field) {
-                if let Err(why) = check_path(p, PathKind::Path) {
+                let kind = match field {
+                    "ErrorPath" | "CausePath" => PathKind::PathOrIntrinsic,
+                    _ => PathKind::Path,
+                };
+                if let Err(why) = check_path(p, kind) {
                     report(field, p, why);
                 }
             }
@@ -168,17 +172,18 @@ fn normalize(path: &str) -> Result<String, String> {
         match chars[i] {
             '.' if chars.get(i + 1) == Some(&'.') => {
                 out.push_str("..");
-                i += 2;
-            }
-            '.' => {
-                let start = i + 1;
-                let mut j = start;
-                while j < chars.len() && chars[j] != '.' && chars[j] != '[' {
-                    j += 1;
+                let (name, end) = member_name(&chars, i + 2);
+                if !name.is_empty() {
+                    out.push_str(&member(&name)?[1..]);
                 }
-                let name: String = chars[start..j].iter().collect();
+                i = end;
+            }
+            // Jayway-style `$.a.[0]` and `$.[?(...)]`: a dot before a bracket adds nothing.
+            '.' if chars.get(i + 1) == Some(&'[') => i += 1,
+            '.' => {
+                let (name, end) = member_name(&chars, i + 1);
                 out.push_str(&member(&name)?);
-                i = j;
+                i = end;
             }
             '[' => {
                 let end = matching_bracket(&chars, i).ok_or("unclosed '['")?;
@@ -189,6 +194,15 @@ fn normalize(path: &str) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+/// The member name starting at `start`, and where it ends.
+fn member_name(chars: &[char], start: usize) -> (String, usize) {
+    let mut end = start;
+    while end < chars.len() && chars[end] != '.' && chars[end] != '[' {
+        end += 1;
+    }
+    (chars[start..end].iter().collect(), end)
 }
 
 fn member(name: &str) -> Result<String, String> {

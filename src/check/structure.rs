@@ -32,6 +32,7 @@ pub fn check_scope(def: &Definition, scope: &ScopeId, out: &mut Vec<Finding>) {
             }
         }
         check_ending(scope, s.name, s.ty, s.body, out);
+        check_catch_all_last(scope, s.name, s.body, out);
     }
     let can_end = states
         .iter()
@@ -88,5 +89,29 @@ fn check_ending(
             (false, false) => err("no-next", "has neither Next nor End: true"),
             _ => {}
         },
+    }
+}
+
+/// `States.ALL` must stand alone in the last catcher (and the last retrier): Step Functions
+/// refuses the definition otherwise.
+fn check_catch_all_last(
+    scope: &ScopeId,
+    name: &str,
+    body: &serde_json::Map<String, Value>,
+    out: &mut Vec<Finding>,
+) {
+    for field in ["Catch", "Retry"] {
+        let Some(list) = body.get(field).and_then(Value::as_array) else {
+            continue;
+        };
+        for (i, item) in list.iter().enumerate() {
+            let errors = item.get("ErrorEquals").and_then(Value::as_array);
+            let has_all = errors.is_some_and(|e| e.iter().any(|x| x == "States.ALL"));
+            let alone = errors.is_some_and(|e| e.len() == 1);
+            if has_all && (i + 1 != list.len() || !alone) {
+                let msg = format!("{field}[{i}]: \"States.ALL\" must be alone in the last entry");
+                out.push(Finding::error("catch-all-last", scope, Some(name), msg));
+            }
+        }
     }
 }

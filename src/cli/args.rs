@@ -139,7 +139,7 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
-    /// The definitions run as Express workflows.
+    /// The workflow type the definitions run as; express adds Express-only checks.
     #[arg(long, value_enum, default_value_t = WorkflowType::Standard)]
     pub workflow_type: WorkflowType,
 }

@@ -53,6 +53,9 @@ pub fn inputs(files: &[PathBuf]) -> Vec<PathBuf> {
 /// target; an existing file keeps its permissions.
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
     let name = path.display();
+    // Write through a symbolic link to its target, instead of replacing the link.
+    let resolved = fs::canonicalize(path).ok();
+    let path = resolved.as_deref().unwrap_or(path);
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

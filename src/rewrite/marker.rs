@@ -56,6 +56,17 @@ impl Role {
             .map_or("", |(_, s)| s)
     }
 
+    /// The `Type` of the state that plays this role.
+    pub fn state_type(self) -> &'static str {
+        match self {
+            Role::Prepare => "Pass",
+            Role::Check => "Choice",
+            Role::Wait => "Wait",
+            Role::Timeout | Role::NotGranted | Role::Rethrow | Role::RethrowExecution => "Fail",
+            _ => "Task",
+        }
+    }
+
     /// The full `Comment` value.
     pub fn comment(self, guard: &str, text: &str) -> String {
         format!("asl-guard/{} {guard}: {text}", self.as_str())

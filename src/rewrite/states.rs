@@ -354,13 +354,21 @@ impl StateBuilder<'_> {
         self.pass_input_through(&mut m, false);
         m.insert("Retry".into(), Self::retry());
         if role == Role::ReleaseExecutionOnError {
-            m.insert(
-                "Catch".into(),
-                json!([{ "ErrorEquals": ["States.ALL"], "Next": next }]),
-            );
+            m.insert("Catch".into(), json!([self.keep_input_catcher(next)]));
         }
         m.insert("Next".into(), next.into());
         Value::Object(m)
+    }
+
+    /// A catcher that goes on with the state's input (the original error output) and keeps
+    /// the catcher's own error out of the way, so a failing release never hides it.
+    fn keep_input_catcher(&self, next: &str) -> Value {
+        if self.jsonata() {
+            json!({ "ErrorEquals": ["States.ALL"], "Output": "{% $states.input %}", "Next": next })
+        } else {
+            let keep = "$.leaseReleaseError";
+            json!({ "ErrorEquals": ["States.ALL"], "ResultPath": keep, "Next": next })
+        }
     }
 
     /// The Fail after `release_execution` that re-raises the error the catcher passed on as

@@ -117,13 +117,23 @@ pub fn unwrap_guard(def: &Definition, key: &str) -> Result<Definition, WrapError
     Ok(out)
 }
 
-/// Removes every guard.
+/// Removes every guard, the newest first (guards are numbered in the order they were made,
+/// and a newer guard may route through an older one's states).
 pub fn unwrap_all(def: &Definition) -> Result<Definition, WrapError> {
     let mut out = def.clone();
-    for key in guards(def).into_iter().rev() {
+    let mut keys = guards(def);
+    keys.sort_by_key(|k| std::cmp::Reverse(guard_number(k)));
+    for key in keys {
         out = unwrap_guard(&out, &key)?;
     }
     Ok(out)
+}
+
+/// `lease` is guard 1, `lease2` guard 2, ...
+fn guard_number(key: &str) -> u64 {
+    key.strip_prefix("lease")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
 }
 
 fn next_of(body: &Map<String, Value>) -> Option<String> {

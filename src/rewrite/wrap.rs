@@ -10,7 +10,7 @@ use crate::rewrite::edit::{
     catches_all, insert_after, insert_before, push_catcher, replace_key, set_transition,
 };
 use crate::rewrite::marker::{marker_of, Role};
-use crate::rewrite::names::{GuardVars, NameAllocator};
+use crate::rewrite::names::{GuardVars, NameAllocator, MAX_STATE_NAME};
 use crate::rewrite::options::{GuardOptions, Resolved};
 use crate::rewrite::states::StateBuilder;
 use crate::rewrite::unwrap::unwrap_guard;
@@ -43,6 +43,7 @@ pub fn wrap(
         region = Region::resolve(&def, spec)?;
     }
     let resolved = opts.resolve(&region.entry)?;
+    check_names_prefix(&opts.names_prefix)?;
     let vars = GuardVars::allocate(&def);
     let mut names = NameAllocator::new(&def, &opts.names_prefix);
     guard_region(&mut def, &region, &resolved, &vars, &mut names);
@@ -53,6 +54,24 @@ pub fn wrap(
         guard: vars.key,
         replaced,
     })
+}
+
+/// Longest `--names` prefix: the longest injected name plus a `-NN` suffix must stay within
+/// the 80 characters Step Functions allows.
+const MAX_NAMES_PREFIX: usize = MAX_STATE_NAME - "ReleaseExecutionLeasesOnError".len() - 4;
+
+fn check_names_prefix(prefix: &str) -> Result<(), WrapError> {
+    if prefix.chars().count() > MAX_NAMES_PREFIX {
+        let reason = format!(
+            "'{prefix}' is longer than {MAX_NAMES_PREFIX} characters; state names would pass \
+             the 80 characters Step Functions allows"
+        );
+        return Err(WrapError::InvalidOption {
+            option: "--names".into(),
+            reason,
+        });
+    }
+    Ok(())
 }
 
 /// The key of the guard whose check state leads into the region's entry, if there is one.
@@ -179,7 +198,10 @@ fn guard_region(
             }
             Edit::AddCatcher(state) => {
                 let name = on_error.as_ref().map_or("", |(r, _)| r.as_str());
-                let catcher = b.catcher(name);
+                let lang = def
+                    .state(scope, &state)
+                    .map_or(lang, |s| def.state_language(s.body));
+                let catcher = StateBuilder { lang, ..b.clone() }.catcher(name);
                 if let Some(body) = def.state_mut(scope, &state) {
                     push_catcher(body, catcher);
                 }
@@ -212,8 +234,15 @@ fn guard_region(
     }
 }
 
-/// Adds a `releaseExecution` on the failure path of every Map and Parallel state enclosing the
-/// region, up to the first distributed Map (whose items run as executions of their own).
+/// Adds a `releaseExecution` on the failure path of the outermost Map or Parallel state that
+/// encloses the region within its execution (the chain stops at a distributed Map, whose items
+/// run as executions of their own).
+///
+/// Only the outermost one: `releaseExecution` frees every slot the execution holds on the
+/// semaphore, which is right only when nothing else in the execution can still hold one. When
+/// a top-level state fails, every iteration and branch below it has been stopped; when a state
+/// nested in another Map fails, the other iterations of that Map are still running, and
+/// freeing their slots would let more holders in than the limit allows.
 fn guard_enclosing(
     def: &mut Definition,
     scope: &ScopeId,
@@ -221,29 +250,38 @@ fn guard_enclosing(
     vars: &GuardVars,
     names: &mut NameAllocator,
 ) {
+    let mut outermost = None;
     let mut id = scope.clone();
     while let (Some(step), Some(parent)) = (id.0.last().cloned(), id.parent()) {
-        let owner = step.owner().to_string();
-        let Some(state) = def.state(&parent, &owner) else {
+        let Some(state) = def.state(&parent, step.owner()) else {
             break;
         };
         if state.ty == StateType::Map && is_distributed_map(state.body) {
             break;
         }
-        let lang = def.state_language(state.body);
-        let b = StateBuilder {
-            lang,
-            top_lang: def.query_language(),
-            vars,
-            opts: o,
-        };
-        let new_states = guard_owner(def, &parent, &owner, &b, names);
-        if let Some(states) = def.scope_mut(&parent).and_then(|s| s.get_mut("States")) {
-            if let Some(states) = states.as_object_mut() {
-                insert_after(states, &owner, new_states);
-            }
-        }
+        outermost = Some((parent.clone(), step.owner().to_string()));
         id = parent;
+    }
+    let Some((parent, owner)) = outermost else {
+        return;
+    };
+    let Some(lang) = def
+        .state(&parent, &owner)
+        .map(|s| def.state_language(s.body))
+    else {
+        return;
+    };
+    let b = StateBuilder {
+        lang,
+        top_lang: def.query_language(),
+        vars,
+        opts: o,
+    };
+    let new_states = guard_owner(def, &parent, &owner, &b, names);
+    if let Some(states) = def.scope_mut(&parent).and_then(|s| s.get_mut("States")) {
+        if let Some(states) = states.as_object_mut() {
+            insert_after(states, &owner, new_states);
+        }
     }
 }
 
