@@ -14,8 +14,6 @@ and starved moto's server. Set ASL_GUARD_SLOW_TESTS=1 to run the 500-item cases.
 """
 import os
 
-import pytest
-
 from harness.guard import check, wrap
 from harness.stubs import max_overlap
 
@@ -63,9 +61,3 @@ def test_distributed_map_keeps_the_parent_history_small(sfn):
     assert len(result.events) < 100
     code, out = check(definition)
     assert "history" not in out.lower(), out
-
-
-@pytest.mark.skipif(SLOW, reason="takes more than 15 minutes here; ASL_GUARD_SLOW_TESTS=1")
-def test_inline_map_of_500_stays_under_the_history_limit(sfn):
-    _, result = events_per_item(sfn, 500)
-    assert len(result.events) < HISTORY_LIMIT
