@@ -6,6 +6,7 @@ table, the Runtime API stand-in with a pool of `bootstrap` processes, and moto's
 execution and waits for its end. Lambda invokes of the lease function go to the bootstrap
 pool; everything else goes to `stubs`.
 """
+import contextlib
 import json
 import logging
 import tempfile
@@ -64,19 +65,31 @@ class LocalStepFunctions:
         self.stubs = Stubs()
         self.lease_calls: list = []
         self._lock = threading.Lock()
+        self._stack = contextlib.ExitStack()  # stops what was started, also on a failed start
+        try:
+            self._start(bootstraps, lambda_env or {})
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def _start(self, bootstraps: int, lambda_env: dict) -> None:
         self.dynalite = Dynalite(str(self.workdir / "dynalite.log"))
+        self._stack.callback(self.dynalite.close)
         self.table = self.dynalite.create_table()
         self.api = RuntimeApi()
+        self._stack.callback(self.api.close)
         env = {"ASL_GUARD_TABLE_NAME": self.table, "AWS_ENDPOINT_URL": self.dynalite.endpoint}
-        env.update(lambda_env or {})
+        env.update(lambda_env)
         self.pool = BootstrapPool(self.api, env, bootstraps, str(self.workdir / "bootstrap.log"))
+        self._stack.callback(self.pool.close)
         default_user_config["stepfunctions"]["execute_state_machine"] = True
-        moto_patches.apply(self, scale)
+        moto_patches.apply(self, self.scale)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request
         # moto logs every failure it handles (Catch, Retry) with the whole state tree.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
+        self._stack.callback(self.moto.stop)
         host, port = self.moto.get_host_and_port()
         # Long read timeout: with hundreds of Map threads moto's server answers slowly.
         self.sfn = boto3.client("stepfunctions", endpoint_url=f"http://{host}:{port}",
@@ -90,10 +103,7 @@ class LocalStepFunctions:
 
     def close(self) -> None:
         """Stops what this instance started: moto's server, bootstraps, stand-in, dynalite."""
-        self.moto.stop()
-        self.pool.close()
-        self.api.close()
-        self.dynalite.close()
+        self._stack.close()
 
     # Routing (called by moto_patches for every Task) ---------------------------------------
 
