@@ -50,6 +50,7 @@ run "acquire_state_exact" {
             "Lambda.TooManyRequestsException",
             "Lambda.Unknown",
             "States.Timeout",
+            "Lease.Unavailable",
           ]
           IntervalSeconds = 1
           MaxAttempts     = 6
