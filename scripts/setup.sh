@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, idempotently: the npm test tools (dynalite, asl-validator) and
-# a Python venv with pre-commit and checkov. Nothing is installed system-wide.
+# a Python venv with the tools in scripts/requirements-test.txt (pre-commit, checkov, and moto,
+# jsonata-python and pytest for the execution harness). Nothing is installed system-wide.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,7 @@ echo "== setup: Python venv ($VENV)"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import pre_commit' 2>/dev/null \
+if ! "$VENV/bin/python" -c 'import pre_commit, moto, jsonata, pytest, flask' 2>/dev/null \
    || [ ! -x "$VENV/bin/checkov" ]; then
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
 fi
