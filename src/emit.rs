@@ -59,15 +59,7 @@ fn yaml_seq(items: &[Value], indent: usize, out: &mut String) {
                 out.push(' ');
                 out.push_str(nested.trim_start());
             }
-            Value::Array(a) if !a.is_empty() => {
-                out.push('\n');
-                yaml_seq(a, indent + 2, out);
-            }
-            scalar => {
-                out.push(' ');
-                out.push_str(&yaml_scalar(scalar));
-                out.push('\n');
-            }
+            other => yaml_value(other, indent, out),
         }
     }
 }
