@@ -11,7 +11,7 @@ use asl_guard::check::{lint, CheckOptions, Finding, Severity};
 use asl_guard::model::{Definition, Format};
 use asl_guard::region::{Region, RegionSpec};
 use asl_guard::rewrite::unwrap::{guard_entry, guards};
-use asl_guard::rewrite::{unwrap_all, unwrap_guard, wrap, GuardOptions};
+use asl_guard::rewrite::{unwrap_all, unwrap_guard, wrap_owned, GuardOptions};
 use asl_guard::{emit, export, external};
 use clap::CommandFactory;
 
@@ -60,7 +60,7 @@ fn parse(input: &Input) -> Result<Definition> {
 /// Applies `transform` to each input and writes the results as the output flags say.
 fn rewrite_files(
     out: &OutputArgs,
-    transform: &dyn Fn(&Definition) -> Result<Definition>,
+    transform: &dyn Fn(Definition) -> Result<Definition>,
 ) -> Result<ExitCode> {
     let files = inputs(&out.files);
     if files.len() > 1 && !(out.in_place || out.check) {
@@ -76,11 +76,12 @@ fn rewrite_files(
             bail!("--in-place needs a file, not <stdin>");
         }
         let def = parse(&input)?;
-        let result = transform(&def).map_err(|e| anyhow!("{}: {e:#}", input.name))?;
+        let input_format = def.format;
+        let result = transform(def).map_err(|e| anyhow!("{}: {e:#}", input.name))?;
         let format = match out.format {
             Some(OutputFormat::Json) => Format::Json,
             Some(OutputFormat::Yaml) => Format::Yaml,
-            None => def.format,
+            None => input_format,
         };
         let text = emit::render(&result.root, format, usize::from(out.indent));
         changed |= deliver(out, &input, &text)?;
@@ -146,7 +147,7 @@ fn run_wrap(a: WrapArgs) -> Result<ExitCode> {
         partition: a.partition.clone(),
     };
     rewrite_files(&a.out, &|def| {
-        let w = wrap(def, &spec, &opts)?;
+        let w = wrap_owned(def, &spec, &opts)?;
         if let Some(old) = &w.replaced {
             log::debug!(
                 "replaced guard '{old}' already entering '{}'",
@@ -167,13 +168,13 @@ fn run_unwrap(a: UnwrapArgs) -> Result<ExitCode> {
     let around = a.around.clone();
     rewrite_files(&a.out, &|def| {
         let Some(state) = &around else {
-            return Ok(unwrap_all(def)?);
+            return Ok(unwrap_all(&def)?);
         };
-        let key = guards(def)
+        let key = guards(&def)
             .into_iter()
-            .find(|k| guard_entry(def, k).is_some_and(|(_, e)| e == *state))
+            .find(|k| guard_entry(&def, k).is_some_and(|(_, e)| e == *state))
             .with_context(|| format!("no guard enters state '{state}'"))?;
-        Ok(unwrap_guard(def, &key)?)
+        Ok(unwrap_guard(&def, &key)?)
     })
 }
 

@@ -34,23 +34,30 @@ pub fn replace_key(m: &mut Map<String, Value>, old: &str, new: &str, value: Valu
     }
 }
 
-/// Inserts entries into an object just before key `anchor` (at the end when it is missing).
-pub fn insert_before(m: &mut Map<String, Value>, anchor: &str, entries: Vec<(String, Value)>) {
-    let at = m.keys().position(|k| k == anchor).unwrap_or(m.len());
-    for (offset, (k, v)) in entries.into_iter().enumerate() {
-        m.shift_insert(at + offset, k, v);
+/// Inserts `before` just ahead of key `first` and `after` just behind key `last`, rebuilding
+/// the object once (inserting into the middle of a large map one entry at a time would move
+/// every later entry each time). Entries whose anchor is missing go at the end.
+pub fn splice(
+    m: &mut Map<String, Value>,
+    first: &str,
+    before: Vec<(String, Value)>,
+    last: &str,
+    after: Vec<(String, Value)>,
+) {
+    let old = std::mem::take(m);
+    let (mut before, mut after) = (Some(before), Some(after));
+    for (k, v) in old {
+        if k == first {
+            m.extend(before.take().into_iter().flatten());
+        }
+        let is_last = k == last;
+        m.insert(k, v);
+        if is_last {
+            m.extend(after.take().into_iter().flatten());
+        }
     }
-}
-
-/// Inserts entries into an object just after key `anchor` (at the end when it is missing).
-pub fn insert_after(m: &mut Map<String, Value>, anchor: &str, entries: Vec<(String, Value)>) {
-    let at = m
-        .keys()
-        .position(|k| k == anchor)
-        .map_or(m.len(), |i| i + 1);
-    for (offset, (k, v)) in entries.into_iter().enumerate() {
-        m.shift_insert(at + offset, k, v);
-    }
+    m.extend(before.into_iter().flatten());
+    m.extend(after.into_iter().flatten());
 }
 
 /// True when a catcher list already ends in a `States.ALL` catcher.

@@ -10,4 +10,4 @@ pub mod wrap;
 
 pub use options::GuardOptions;
 pub use unwrap::{unwrap_all, unwrap_guard};
-pub use wrap::{wrap, Wrapped};
+pub use wrap::{wrap, wrap_owned, Wrapped};

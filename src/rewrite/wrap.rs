@@ -6,9 +6,7 @@ use crate::error::WrapError;
 use crate::graph::{is_exit, transitions, EdgeKind, ScopeGraph};
 use crate::model::{is_distributed_map, Definition, ScopeId, StateType};
 use crate::region::{Region, RegionSpec};
-use crate::rewrite::edit::{
-    catches_all, insert_after, insert_before, push_catcher, replace_key, set_transition,
-};
+use crate::rewrite::edit::{catches_all, push_catcher, replace_key, set_transition, splice};
 use crate::rewrite::marker::{marker_of, Role};
 use crate::rewrite::names::{GuardVars, NameAllocator, MAX_STATE_NAME};
 use crate::rewrite::options::{GuardOptions, Resolved};
@@ -35,7 +33,15 @@ pub fn wrap(
     spec: &RegionSpec,
     opts: &GuardOptions,
 ) -> Result<Wrapped, WrapError> {
-    let mut def = def.clone();
+    wrap_owned(def.clone(), spec, opts)
+}
+
+/// [`wrap`] for a definition the caller no longer needs, saving a copy of a large document.
+pub fn wrap_owned(
+    mut def: Definition,
+    spec: &RegionSpec,
+    opts: &GuardOptions,
+) -> Result<Wrapped, WrapError> {
     let mut region = Region::resolve(&def, spec)?;
     let replaced = guard_entering(&def, &region);
     if let Some(key) = &replaced {
@@ -228,8 +234,8 @@ fn guard_region(
     }
     if let Some(states) = def.scope_mut(scope).and_then(|s| s.get_mut("States")) {
         if let Some(states) = states.as_object_mut() {
-            insert_before(states, &region.entry, head);
-            insert_after(states, last.as_deref().unwrap_or(&region.entry), tail);
+            let last = last.as_deref().unwrap_or(&region.entry);
+            splice(states, &region.entry, head, last, tail);
         }
     }
 }
@@ -280,7 +286,7 @@ fn guard_enclosing(
     let new_states = guard_owner(def, &parent, &owner, &b, names);
     if let Some(states) = def.scope_mut(&parent).and_then(|s| s.get_mut("States")) {
         if let Some(states) = states.as_object_mut() {
-            insert_after(states, &owner, new_states);
+            splice(states, &owner, Vec::new(), &owner, new_states);
         }
     }
 }
