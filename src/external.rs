@@ -107,9 +107,17 @@ pub fn answer(stdin: &str) -> Result<BTreeMap<String, String>, ExternalError> {
         partition: text(&query, "partition"),
     };
     let wrapped = wrap(&def, &spec, &opts)?;
-    let indent = number(&query, "indent")?.unwrap_or(2) as usize;
+    let indent = number(&query, "indent")?.unwrap_or(2);
+    if indent > 16 {
+        let reason = format!("'{indent}' is more than 16 spaces");
+        return Err(ExternalError::BadValue {
+            key: "indent",
+            reason,
+        });
+    }
+    let indent = indent as usize;
     let rendered = match text(&query, "format").as_deref() {
-        None | Some("json") => emit::to_json(&wrapped.definition.root, indent.min(16)),
+        None | Some("json") => emit::to_json(&wrapped.definition.root, indent),
         Some("yaml") => emit::to_yaml(&wrapped.definition.root),
         Some(other) => {
             let reason = format!("'{other}' is not json or yaml");

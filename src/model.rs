@@ -182,6 +182,9 @@ impl Definition {
     /// that it has the shape of a state machine.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        if trimmed.is_empty() {
+            return Err(ParseError::NotAsl("the file is empty".into()));
+        }
         let (root, format) = if trimmed.starts_with('{') {
             (parse_json(trimmed)?, Format::Json)
         } else {

@@ -464,3 +464,28 @@ fn yaml_output_keeps_yaml_1_1_lookalikes_as_strings() {
         );
     }
 }
+
+#[test]
+fn check_reports_an_unreadable_file_and_still_checks_the_others() {
+    let dir = tempdir();
+    let good = dir.path().join("good.asl.json");
+    fs::write(&good, SIMPLE).unwrap();
+    let missing = dir.path().join("missing.asl.json");
+    let r = run(
+        &["check", missing.to_str().unwrap(), good.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("missing.asl.json: cannot read"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn empty_input_says_it_is_empty() {
+    let r = run(&["wrap", "-", "--around", "X"], Some("  \n"));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("the file is empty"), "{}", r.stderr);
+}

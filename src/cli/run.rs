@@ -191,10 +191,18 @@ fn run_check(a: CheckArgs, color: ColorChoice) -> Result<ExitCode> {
     let opts = CheckOptions {
         express: a.workflow_type == WorkflowType::Express,
     };
-    let mut failed = false;
+    let (mut failed, mut unreadable) = (false, false);
     let mut report = String::new();
     for path in &a.files {
-        let input = read_input(path)?;
+        // An unreadable file is reported and the others are still checked; it exits 2.
+        let input = match read_input(path) {
+            Ok(input) => input,
+            Err(e) => {
+                eprintln!("asl-guard: {e:#}");
+                unreadable = true;
+                continue;
+            }
+        };
         match Definition::parse(&input.text) {
             Err(e) => {
                 failed = true;
@@ -213,10 +221,10 @@ fn run_check(a: CheckArgs, color: ColorChoice) -> Result<ExitCode> {
         }
     }
     print(&report)?;
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    Ok(match (unreadable, failed) {
+        (true, _) => ExitCode::from(2),
+        (false, true) => ExitCode::from(1),
+        (false, false) => ExitCode::SUCCESS,
     })
 }
 
