@@ -30,3 +30,4 @@ pub mod graph;
 pub mod model;
 pub mod region;
 pub mod rewrite;
+mod strict;

@@ -394,7 +394,7 @@ pub fn is_distributed_map(state: &Map<String, Value>) -> bool {
 }
 
 fn parse_json(text: &str) -> Result<Value, ParseError> {
-    serde_json::from_str(text).map_err(|e| ParseError::Json {
+    crate::strict::from_str(text).map_err(|e| ParseError::Json {
         line: e.line(),
         column: e.column(),
         message: strip_position(&e.to_string()),
@@ -402,7 +402,7 @@ fn parse_json(text: &str) -> Result<Value, ParseError> {
 }
 
 fn parse_yaml(text: &str) -> Result<Value, ParseError> {
-    serde_yaml_ng::from_str::<Value>(text).map_err(|e| {
+    crate::strict::from_yaml(text).map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
         ParseError::Yaml {
             line,

@@ -37,8 +37,14 @@ pub fn run_in(args: &[&str], stdin: Option<&str>, dir: Option<&Path>) -> Run {
     let mut child = cmd.spawn().expect("the asl-guard binary runs");
     let mut pipe = child.stdin.take().expect("stdin is piped");
     if let Some(text) = stdin {
-        pipe.write_all(text.as_bytes())
-            .expect("stdin accepts the input");
+        // A command that fails before reading stdin (a usage error) closes it early.
+        if let Err(e) = pipe.write_all(text.as_bytes()) {
+            assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe,
+                "writing stdin: {e}"
+            );
+        }
     }
     drop(pipe);
     finish(child.wait_with_output().expect("asl-guard finishes"))
