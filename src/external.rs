@@ -106,7 +106,7 @@ pub fn answer(stdin: &str) -> Result<BTreeMap<String, String>, ExternalError> {
         names_prefix: text(&query, "names").unwrap_or_default(),
         partition: text(&query, "partition"),
     };
-    let wrapped = wrap(&def, &spec, &opts)?;
+    let wrapped = wrap(&def, &spec, &opts).map_err(name_query_key)?;
     let indent = number(&query, "indent")?.unwrap_or(2);
     if indent > 16 {
         let reason = format!("'{indent}' is more than 16 spaces");
@@ -132,4 +132,28 @@ pub fn answer(stdin: &str) -> Result<BTreeMap<String, String>, ExternalError> {
     out.insert("entry".to_string(), wrapped.region.entry.clone());
     out.insert("guard".to_string(), wrapped.guard.clone());
     Ok(out)
+}
+
+/// Options are checked by `wrap`, whose messages name command-line flags; here the user wrote
+/// query keys, so the message names the key instead.
+fn name_query_key(e: WrapError) -> ExternalError {
+    let WrapError::InvalidOption { option, reason } = &e else {
+        return ExternalError::Wrap(e);
+    };
+    let key = match option.as_str() {
+        "--around" => "around",
+        "--semaphore" => "semaphore",
+        "--limit" => "limit",
+        "--weight" => "weight",
+        "--function" => "function",
+        "--lease-seconds" => "lease_seconds",
+        "--max-wait" => "max_wait",
+        "--names" => "names",
+        "--partition" => "partition",
+        _ => return ExternalError::Wrap(e),
+    };
+    ExternalError::BadValue {
+        key,
+        reason: reason.clone(),
+    }
 }

@@ -489,3 +489,15 @@ fn empty_input_says_it_is_empty() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("the file is empty"), "{}", r.stderr);
 }
+
+#[test]
+fn external_names_the_query_key_of_a_bad_option() {
+    let query = serde_json::json!({"definition": SIMPLE, "around": "Work", "limit": "0"});
+    let r = run(&["external"], Some(&query.to_string()));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("query key 'limit': 0 is not in 1..=5000"),
+        "{}",
+        r.stderr
+    );
+}
