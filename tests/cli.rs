@@ -501,3 +501,19 @@ fn external_names_the_query_key_of_a_bad_option() {
         r.stderr
     );
 }
+
+#[test]
+fn a_user_state_whose_comment_looks_like_a_marker_survives_unwrap() {
+    let input = r#"{"StartAt": "A", "States": {
+      "A": {"Type": "Task", "Resource": "x", "Comment": "asl-guard/prepare lease: mine",
+            "Next": "B"},
+      "B": {"Type": "Task", "Resource": "y", "Comment": "asl-guard/release other: mine",
+            "End": true}}}"#;
+    let wrapped = run(&["wrap", "-", "--around", "B"], Some(input));
+    assert_eq!(wrapped.code, 0, "{}", wrapped.stderr);
+    let back = run(&["unwrap", "-"], Some(&wrapped.stdout));
+    assert_eq!(back.code, 0, "{}", back.stderr);
+    let back: serde_json::Value = serde_json::from_str(&back.stdout).unwrap();
+    let original: serde_json::Value = serde_json::from_str(input).unwrap();
+    assert_eq!(back, original);
+}

@@ -89,6 +89,11 @@ pub fn marker_of(state: &Map<String, Value>) -> Option<Marker> {
     let (head, _) = rest.split_once(':')?;
     let (role, guard) = head.split_once(' ')?;
     let role = ROLES.iter().find(|(_, s)| *s == role)?.0;
+    let number = guard.strip_prefix("lease")?;
+    let ty = state.get("Type")?.as_str()?;
+    if !number.chars().all(|c| c.is_ascii_digit()) || ty != role.state_type() {
+        return None;
+    }
     Some(Marker {
         role,
         guard: guard.to_string(),
