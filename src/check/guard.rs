@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::Finding;
 use crate::graph::{is_exit, transitions};
 use crate::model::{Definition, ScopeId};
+use crate::rewrite::edit::catches_all;
 use crate::rewrite::marker::{marker_of, Role};
 use crate::rewrite::names::GuardVars;
 use crate::rewrite::unwrap::{guard_entry, guards};
@@ -112,10 +113,6 @@ fn check_exits(
             out.push(Finding::error("guard-leak", scope, Some(name), msg));
         }
     }
-}
-
-fn catches_all(body: &serde_json::Map<String, Value>) -> bool {
-    crate::rewrite::edit::catches_all(body)
 }
 
 fn check_variables(def: &Definition, key: &str, out: &mut Vec<Finding>) {

@@ -15,16 +15,11 @@ pub fn check(def: &Definition, opts: CheckOptions, out: &mut Vec<Finding>) {
         check_express(def, out);
     }
     for scope in def.scopes() {
-        let inline_map = scope.0.iter().rev().find_map(|step| match step {
-            ScopeStep::Map(name) => Some(name.clone()),
-            ScopeStep::Branch(..) => None,
-        });
-        let Some(map) = inline_map else { continue };
-        let parent = scope
-            .0
-            .iter()
-            .position(|s| *s == ScopeStep::Map(map.clone()));
-        let parent_scope = crate::model::ScopeId(scope.0[..parent.unwrap_or(0)].to_vec());
+        let Some(at) = scope.0.iter().rposition(|s| matches!(s, ScopeStep::Map(_))) else {
+            continue;
+        };
+        let map = scope.0[at].owner().to_string();
+        let parent_scope = crate::model::ScopeId(scope.0[..at].to_vec());
         let distributed = def
             .state(&parent_scope, &map)
             .is_some_and(|s| s.ty == StateType::Map && is_distributed_map(s.body));
