@@ -5,10 +5,15 @@
 # docs/guard-states.md): lease data lives in the workflow variables
 # leaseHolder, lease, leaseWaited and leaseError, and every lease Task has
 # `ResultPath: null`, so business data passes through untouched.
+#
+# sfn_wait_mode picks the form of `asl-guard wrap --wait`: poll (the acquire
+# answers wait, WaitForLease pauses, ask again) or callback (the acquire is a
+# `.waitForTaskToken` Task the lease manager answers; no Wait state).
 ################################################################################
 
 locals {
   fragments_enabled = var.create && var.sfn_post_acquire_lease_state != null
+  callback          = var.sfn_wait_mode == "callback"
 
   # As in the CLI, the semaphore defaults to the region's entry state. The
   # empty fallback only matters while the fragments are disabled.
@@ -18,7 +23,7 @@ locals {
     prepare          = var.sfn_prepare_lease_state_name
     acquire          = var.sfn_acquire_lease_state_name
     check            = var.sfn_check_lease_state_name
-    wait             = var.sfn_wait_state_name
+    wait             = local.callback ? null : var.sfn_wait_state_name
     wait_timeout     = var.sfn_wait_timeout_state_name
     not_granted      = var.sfn_not_granted_state_name
     release          = var.sfn_release_lease_state_name
@@ -59,6 +64,15 @@ locals {
     JitterStrategy  = "FULL"
   }]
 
+  # A callback acquire waits up to TimeoutSeconds for its token to be
+  # answered; that timeout must reach the Catch (LeaseWaitTimeout), not the
+  # Retry.
+  callback_acquire_retry = [
+    merge(local.lease_retry[0], {
+      ErrorEquals = [for e in local.lease_retry[0].ErrorEquals : e if e != "States.Timeout"]
+    })
+  ]
+
   # limit, weight and leaseSeconds are sent only when set.
   acquire_payload = merge(
     {
@@ -82,7 +96,94 @@ locals {
     }
   }
 
-  state_bodies = {
+  # The states that differ between the wait modes. Picked by indexing with
+  # sfn_wait_mode, since the two sides have different shapes (a conditional
+  # would need one type for both).
+  wait_mode_bodies = {
+    poll = {
+      acquire = {
+        Type           = "Task"
+        Comment        = "${local.marker.acquire}: ask for a lease on semaphore ${local.semaphore}"
+        Resource       = "arn:${local.partition}:states:::lambda:invoke"
+        Parameters     = { FunctionName = local.function_arn, Payload = local.acquire_payload }
+        TimeoutSeconds = 30
+        ResultPath     = null
+        Assign         = { "lease.$" = "$.Payload" }
+        Retry          = local.lease_retry
+        Next           = local.names.check
+      }
+
+      check = {
+        Type    = "Choice"
+        Comment = "${local.marker.check}: acquired enters the region, wait loops while under ${var.sfn_max_wait_seconds} seconds, anything else fails closed"
+        Choices = [
+          {
+            Variable     = "$lease.status"
+            StringEquals = "acquired"
+            Next         = var.sfn_post_acquire_lease_state
+          },
+          {
+            And = [
+              { Variable = "$lease.status", StringEquals = "wait" },
+              { Variable = "$leaseWaited", NumericLessThan = var.sfn_max_wait_seconds },
+            ]
+            Next = local.names.wait
+          },
+          {
+            Variable     = "$lease.status"
+            StringEquals = "wait"
+            Next         = local.names.wait_timeout
+          },
+        ]
+        Default = local.names.not_granted
+      }
+
+      wait = {
+        Type        = "Wait"
+        Comment     = "${local.marker.wait}: pause as long as the lease manager asks, then ask again"
+        SecondsPath = "$lease.retryAfterSeconds"
+        Assign      = { "leaseWaited.$" = "States.MathAdd($leaseWaited, $lease.retryAfterSeconds)" }
+        Next        = local.names.acquire
+      }
+    }
+
+    callback = {
+      acquire = {
+        Type     = "Task"
+        Comment  = "${local.marker.acquire}: ask for a lease on semaphore ${local.semaphore}; the lease manager answers the task token once the lease is granted"
+        Resource = "arn:${local.partition}:states:::lambda:invoke.waitForTaskToken"
+        Parameters = {
+          FunctionName = local.function_arn
+          Payload = merge(local.acquire_payload, {
+            "taskToken.$" = "$$.Task.Token"
+            waitSeconds   = var.sfn_max_wait_seconds
+          })
+        }
+        # Waiting ends here: the lease manager drops the waiter at the same
+        # deadline (docs/lease-protocol.md).
+        TimeoutSeconds = var.sfn_max_wait_seconds
+        ResultPath     = null
+        # SendTaskSuccess's output is the result itself, not under Payload.
+        Assign = { "lease.$" = "$" }
+        Retry  = local.callback_acquire_retry
+        Catch  = [{ ErrorEquals = ["States.Timeout"], Next = local.names.wait_timeout }]
+        Next   = local.names.check
+      }
+
+      check = {
+        Type    = "Choice"
+        Comment = "${local.marker.check}: acquired enters the region, anything else fails closed"
+        Choices = [{
+          Variable     = "$lease.status"
+          StringEquals = "acquired"
+          Next         = var.sfn_post_acquire_lease_state
+        }]
+        Default = local.names.not_granted
+      }
+    }
+  }
+
+  state_bodies = merge(local.wait_mode_bodies[var.sfn_wait_mode], {
     prepare = {
       Type    = "Pass"
       Comment = "${local.marker.prepare}: new holder id for this entry into the region, waiting counter to 0"
@@ -91,51 +192,6 @@ locals {
         leaseWaited     = 0
       }
       Next = local.names.acquire
-    }
-
-    acquire = {
-      Type           = "Task"
-      Comment        = "${local.marker.acquire}: ask for a lease on semaphore ${local.semaphore}"
-      Resource       = "arn:${local.partition}:states:::lambda:invoke"
-      Parameters     = { FunctionName = local.function_arn, Payload = local.acquire_payload }
-      TimeoutSeconds = 30
-      ResultPath     = null
-      Assign         = { "lease.$" = "$.Payload" }
-      Retry          = local.lease_retry
-      Next           = local.names.check
-    }
-
-    check = {
-      Type    = "Choice"
-      Comment = "${local.marker.check}: acquired enters the region, wait loops while under ${var.sfn_max_wait_seconds} seconds, anything else fails closed"
-      Choices = [
-        {
-          Variable     = "$lease.status"
-          StringEquals = "acquired"
-          Next         = var.sfn_post_acquire_lease_state
-        },
-        {
-          And = [
-            { Variable = "$lease.status", StringEquals = "wait" },
-            { Variable = "$leaseWaited", NumericLessThan = var.sfn_max_wait_seconds },
-          ]
-          Next = local.names.wait
-        },
-        {
-          Variable     = "$lease.status"
-          StringEquals = "wait"
-          Next         = local.names.wait_timeout
-        },
-      ]
-      Default = local.names.not_granted
-    }
-
-    wait = {
-      Type        = "Wait"
-      Comment     = "${local.marker.wait}: pause as long as the lease manager asks, then ask again"
-      SecondsPath = "$lease.retryAfterSeconds"
-      Assign      = { "leaseWaited.$" = "States.MathAdd($leaseWaited, $lease.retryAfterSeconds)" }
-      Next        = local.names.acquire
     }
 
     wait_timeout = {
@@ -147,7 +203,7 @@ locals {
 
     not_granted = {
       Type    = "Fail"
-      Comment = "${local.marker.not_granted}: the lease manager neither granted a lease nor asked to wait"
+      Comment = "${local.marker.not_granted}: the lease manager ${local.callback ? "did not grant a lease" : "neither granted a lease nor asked to wait"}"
       Error   = "Lease.NotGranted"
       Cause   = "the lease manager did not grant a lease on semaphore ${local.semaphore}"
     }
@@ -187,7 +243,7 @@ locals {
       ErrorPath = "$leaseError.Error"
       CausePath = "$leaseError.Cause"
     }
-  }
+  })
 
   # role => { "<state name>" = state }, ready to merge into a States map.
   state_fragments = { for role, body in local.state_bodies : role => { (local.names[role]) = body } }
@@ -200,5 +256,5 @@ locals {
     Next        = local.names.release_on_error
   }
 
-  guard_state_names = concat(values(local.names), compact([var.sfn_post_acquire_lease_state, var.sfn_post_release_lease_state]))
+  guard_state_names = concat(compact(values(local.names)), compact([var.sfn_post_acquire_lease_state, var.sfn_post_release_lease_state]))
 }

@@ -1,5 +1,5 @@
 ################################################################################
-# Lease manager role: its table, its log group, and nothing else
+# Lease manager role: its table, its log group, and (callback mode) task tokens
 ################################################################################
 
 locals {
@@ -21,6 +21,15 @@ locals {
     "dynamodb:DeleteItem",
     "dynamodb:GetItem",
     "dynamodb:UpdateItem",
+  ]
+
+  # Callback mode: the function answers the acquire Task's token (lambda/src,
+  # aws-sdk-sfn). No SendTaskHeartbeat: the acquire Task sets no
+  # HeartbeatSeconds, so the function never heartbeats. Kept equal to the
+  # calls in the source by scripts/check_against_lambda.py too.
+  lambda_task_token_actions = [
+    "states:SendTaskFailure",
+    "states:SendTaskSuccess",
   ]
 
   lambda_policy_statements = concat(
@@ -51,6 +60,15 @@ locals {
       Sid      = "XRayWrite"
       Effect   = "Allow"
       Action   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      Resource = "*"
+    }] : [],
+    # These two actions support no resource-level permission in IAM: a task
+    # token names no state machine or execution, so "*" is the only resource
+    # they accept. Only callback mode gets them.
+    var.callback_enabled ? [{
+      Sid      = "AnswerTaskTokens"
+      Effect   = "Allow"
+      Action   = local.lambda_task_token_actions
       Resource = "*"
     }] : [],
   )

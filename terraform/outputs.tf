@@ -28,6 +28,11 @@ output "reaper_event_rule_arn" {
   value       = try(aws_cloudwatch_event_rule.reaper[0].arn, null)
 }
 
+output "callback_sweep_rule_arn" {
+  description = "ARN of the EventBridge rule that invokes the lease manager with `{\"action\": \"sweep\"}` on callback_sweep_schedule_expression, or null when callback_enabled is false."
+  value       = try(aws_cloudwatch_event_rule.callback_sweep[0].arn, null)
+}
+
 ################################################################################
 # Lease table
 ################################################################################
@@ -54,12 +59,12 @@ output "state_machine_policy_json" {
 }
 
 output "sfn_lease_state_names" {
-  description = "Names of the guard states by role (prepare, acquire, check, wait, wait_timeout, not_granted, release, release_on_error, rethrow). `prepare` is the guard's entry: point StartAt and every other in-edge of the region there."
+  description = "Names of the guard states by role (prepare, acquire, check, wait, wait_timeout, not_granted, release, release_on_error, rethrow); `wait` is null in callback mode, which has no Wait state. `prepare` is the guard's entry: point StartAt and every other in-edge of the region there."
   value       = var.create ? local.names : null
 }
 
 output "sfn_lease_states" {
-  description = "All guard states in one JSON object (state name => state), to merge into a States map in one step. Null until sfn_post_acquire_lease_state is set."
+  description = "All guard states in one JSON object (state name => state; nine in poll mode, eight in callback mode), to merge into a States map in one step. Null until sfn_post_acquire_lease_state is set."
   value       = local.fragments_enabled ? jsonencode(merge(values(local.state_fragments)...)) : null
 
   precondition {
@@ -70,6 +75,12 @@ output "sfn_lease_states" {
   precondition {
     condition     = !local.fragments_enabled || length(distinct(local.guard_state_names)) == length(local.guard_state_names)
     error_message = "The nine guard state names, sfn_post_acquire_lease_state and sfn_post_release_lease_state must all differ."
+  }
+
+  # Checked even without fragments: the combination is wrong either way.
+  precondition {
+    condition     = var.sfn_wait_mode != "callback" || var.callback_enabled
+    error_message = "sfn_wait_mode = \"callback\" needs callback_enabled = true: without it the lease manager may not call states:SendTaskSuccess / SendTaskFailure, so no waiting acquire would ever be answered. Set callback_enabled = true, or sfn_wait_mode = \"poll\"."
   }
 
   precondition {
@@ -89,18 +100,18 @@ output "sfn_prepare_lease_state" {
 }
 
 output "sfn_acquire_lease_state" {
-  description = "AcquireLease Task state as JSON ({name: state}): invokes the lease manager with action acquire. Was `acquire_lease_state` in the older module. Null until sfn_post_acquire_lease_state is set."
+  description = "AcquireLease Task state as JSON ({name: state}): invokes the lease manager with action acquire; in callback mode a `lambda:invoke.waitForTaskToken` Task that waits up to sfn_max_wait_seconds and catches States.Timeout into the wait-timeout state. Was `acquire_lease_state` in the older module. Null until sfn_post_acquire_lease_state is set."
   value       = local.fragments_enabled ? jsonencode(local.state_fragments.acquire) : null
 }
 
 output "sfn_check_lease_status_state" {
-  description = "CheckLeaseStatus Choice state as JSON ({name: state}): acquired goes to sfn_post_acquire_lease_state, wait to the Wait state until sfn_max_wait_seconds, anything else fails. Was `check_lease_status_state`. Null until sfn_post_acquire_lease_state is set."
+  description = "CheckLeaseStatus Choice state as JSON ({name: state}): acquired goes to sfn_post_acquire_lease_state, wait (poll mode only) to the Wait state until sfn_max_wait_seconds, anything else fails. Was `check_lease_status_state`. Null until sfn_post_acquire_lease_state is set."
   value       = local.fragments_enabled ? jsonencode(local.state_fragments.check) : null
 }
 
 output "sfn_wait_for_lease_state" {
-  description = "WaitForLease Wait state as JSON ({name: state}): waits retryAfterSeconds from the answer, then back to the acquire. Was `wait_for_lease_state`. Null until sfn_post_acquire_lease_state is set."
-  value       = local.fragments_enabled ? jsonencode(local.state_fragments.wait) : null
+  description = "WaitForLease Wait state as JSON ({name: state}): waits retryAfterSeconds from the answer, then back to the acquire. Was `wait_for_lease_state`. Null until sfn_post_acquire_lease_state is set, and in callback mode, which has no Wait state."
+  value       = local.fragments_enabled && !local.callback ? jsonencode(local.state_fragments.wait) : null
 }
 
 output "sfn_lease_wait_timeout_state" {

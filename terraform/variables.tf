@@ -10,7 +10,7 @@ variable "create" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every resource name: the function and its role are `<prefix>-lease-manager`, the table `<prefix>-leases`, the reaper rule `<prefix>-reaper`."
+  description = "Prefix of every resource name: the function and its role are `<prefix>-lease-manager`, the table `<prefix>-leases`, the reaper rule `<prefix>-reaper`, the sweep rule `<prefix>-callback-sweep`."
   type        = string
   default     = "asl-guard"
   nullable    = false
@@ -268,6 +268,34 @@ variable "reaper_state_machine_arns" {
 }
 
 ################################################################################
+# Callback mode
+################################################################################
+
+variable "callback_enabled" {
+  description = "Whether the lease manager serves callback mode (`asl-guard wrap --wait callback`, or sfn_wait_mode = \"callback\"): grants it states:SendTaskSuccess and states:SendTaskFailure to answer the task tokens of waiting acquires, and schedules the sweep that hands the slots of expired leases to waiters."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "callback_sweep_schedule_expression" {
+  description = "EventBridge schedule of the `{\"action\": \"sweep\"}` invocation when callback_enabled is true: `rate(<n> <unit>)` or `cron(<six fields>)`. A waiter whose slot is freed by an expiry (not a release or a reaped execution) is woken at the next sweep."
+  type        = string
+  default     = "rate(1 minute)"
+  nullable    = false
+
+  validation {
+    # EventBridge wants the singular unit for 1 and the plural otherwise, and
+    # six cron fields (minutes, hours, day of month, month, day of week, year).
+    condition = (
+      can(regex("^rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)$", var.callback_sweep_schedule_expression)) ||
+      can(regex("^cron\\([^ ()]+( [^ ()]+){5}\\)$", var.callback_sweep_schedule_expression))
+    )
+    error_message = "callback_sweep_schedule_expression must be an EventBridge schedule: rate(1 minute), rate(<n> minutes|hours|days) with n of 2 or more (rate(1 hour), rate(1 day) for one), or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)."
+  }
+}
+
+################################################################################
 # State fragments (JSONPath), for definitions merged by hand
 ################################################################################
 
@@ -345,8 +373,20 @@ variable "sfn_lease_seconds" {
   }
 }
 
+variable "sfn_wait_mode" {
+  description = "How the fragments wait for a slot: \"poll\" (AcquireLease answers wait, WaitForLease pauses, ask again) or \"callback\" (AcquireLease is a `lambda:invoke.waitForTaskToken` Task the lease manager answers once the slot is the holder's; no WaitForLease state; needs callback_enabled and a Standard workflow). The same choice as `asl-guard wrap --wait`."
+  type        = string
+  default     = "poll"
+  nullable    = false
+
+  validation {
+    condition     = contains(["poll", "callback"], var.sfn_wait_mode)
+    error_message = "sfn_wait_mode must be \"poll\" or \"callback\"."
+  }
+}
+
 variable "sfn_max_wait_seconds" {
-  description = "Bound on the total time one entry waits for a lease; once reached, the guard fails with Lease.WaitTimeout."
+  description = "Bound on the total time one entry waits for a lease; once reached, the guard fails with Lease.WaitTimeout. In callback mode it is also the acquire Task's TimeoutSeconds and the `waitSeconds` sent to the lease manager."
   type        = number
   default     = 3600
   nullable    = false
@@ -394,7 +434,7 @@ variable "sfn_check_lease_state_name" {
 }
 
 variable "sfn_wait_state_name" {
-  description = "Name of the Wait state that pauses for the time the function asks before the next acquire."
+  description = "Name of the Wait state that pauses for the time the function asks before the next acquire. Unused in callback mode, which has no Wait state."
   type        = string
   default     = "WaitForLease"
   nullable    = false

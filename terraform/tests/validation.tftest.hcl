@@ -517,3 +517,67 @@ run "weight_over_limit" {
 
   expect_failures = [output.sfn_lease_states]
 }
+
+run "sweep_schedule_not_a_schedule" {
+  command = plan
+
+  variables {
+    callback_sweep_schedule_expression = "every minute"
+  }
+
+  expect_failures = [var.callback_sweep_schedule_expression]
+}
+
+run "sweep_schedule_plural_for_one" {
+  command = plan
+
+  variables {
+    callback_sweep_schedule_expression = "rate(1 minutes)"
+  }
+
+  expect_failures = [var.callback_sweep_schedule_expression]
+}
+
+run "sweep_schedule_zero_rate" {
+  command = plan
+
+  variables {
+    callback_sweep_schedule_expression = "rate(0 minutes)"
+  }
+
+  expect_failures = [var.callback_sweep_schedule_expression]
+}
+
+run "sweep_schedule_cron_five_fields" {
+  command = plan
+
+  variables {
+    callback_sweep_schedule_expression = "cron(* * * * *)"
+  }
+
+  expect_failures = [var.callback_sweep_schedule_expression]
+}
+
+run "sweep_schedule_accepted_forms" {
+  command = plan
+
+  variables {
+    callback_enabled                   = true
+    callback_sweep_schedule_expression = "rate(5 minutes)"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.callback_sweep[0].schedule_expression == "rate(5 minutes)"
+    error_message = "rate(5 minutes) must be accepted"
+  }
+}
+
+run "wait_mode_unknown" {
+  command = plan
+
+  variables {
+    sfn_wait_mode = "push"
+  }
+
+  expect_failures = [var.sfn_wait_mode]
+}
