@@ -113,6 +113,12 @@ pub enum WrapError {
         /// Why it is rejected.
         reason: String,
     },
+    /// Callback waiting was asked for an Express workflow, which has no `.waitForTaskToken`.
+    #[error(
+        "invalid --wait: callback cannot be used with --workflow-type express (Express \
+             workflows do not support .waitForTaskToken); use --wait poll"
+    )]
+    CallbackInExpress,
     /// A wrapped definition does not have the shape asl-guard writes.
     #[error(
         "the guard '{guard}' was edited by hand and cannot be removed automatically: {reason}"

@@ -10,10 +10,10 @@ use crate::emit;
 use crate::error::{ParseError, WrapError};
 use crate::model::Definition;
 use crate::region::RegionSpec;
-use crate::rewrite::{wrap, GuardOptions};
+use crate::rewrite::{wrap, GuardOptions, WaitMode, WorkflowType};
 
 /// Keys the query may hold.
-pub const QUERY_KEYS: [&str; 13] = [
+pub const QUERY_KEYS: [&str; 15] = [
     "definition",
     "around",
     "through",
@@ -27,6 +27,8 @@ pub const QUERY_KEYS: [&str; 13] = [
     "indent",
     "format",
     "partition",
+    "wait",
+    "workflow_type",
 ];
 
 /// Why a query could not be answered.
@@ -82,6 +84,28 @@ fn text(query: &BTreeMap<String, String>, key: &str) -> Option<String> {
     query.get(key).filter(|v| !v.is_empty()).cloned()
 }
 
+/// One of a few spelled-out values; the first when the key is missing or empty.
+fn choice<T: Copy>(
+    query: &BTreeMap<String, String>,
+    key: &'static str,
+    values: &[(&str, T)],
+) -> Result<T, ExternalError> {
+    let Some(given) = text(query, key) else {
+        return Ok(values[0].1);
+    };
+    values
+        .iter()
+        .find(|(name, _)| *name == given)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
+            ExternalError::BadValue {
+                key,
+                reason: format!("'{given}' is not {}", names.join(" or ")),
+            }
+        })
+}
+
 /// Answers one query given as the raw stdin text.
 pub fn answer(stdin: &str) -> Result<BTreeMap<String, String>, ExternalError> {
     let query: BTreeMap<String, String> =
@@ -105,6 +129,19 @@ pub fn answer(stdin: &str) -> Result<BTreeMap<String, String>, ExternalError> {
         max_wait_seconds: number(&query, "max_wait")?,
         names_prefix: text(&query, "names").unwrap_or_default(),
         partition: text(&query, "partition"),
+        wait: choice(
+            &query,
+            "wait",
+            &[("poll", WaitMode::Poll), ("callback", WaitMode::Callback)],
+        )?,
+        workflow_type: choice(
+            &query,
+            "workflow_type",
+            &[
+                ("standard", WorkflowType::Standard),
+                ("express", WorkflowType::Express),
+            ],
+        )?,
     };
     let wrapped = wrap(&def, &spec, &opts).map_err(name_query_key)?;
     let indent = number(&query, "indent")?.unwrap_or(2);
@@ -137,6 +174,14 @@ pub fn answer(stdin: &str) -> Result<BTreeMap<String, String>, ExternalError> {
 /// Options are checked by `wrap`, whose messages name command-line flags; here the user wrote
 /// query keys, so the message names the key instead.
 fn name_query_key(e: WrapError) -> ExternalError {
+    if e == WrapError::CallbackInExpress {
+        let reason = "callback cannot be used with workflow_type express (Express workflows do \
+                      not support .waitForTaskToken); use wait = \"poll\"";
+        return ExternalError::BadValue {
+            key: "wait",
+            reason: reason.into(),
+        };
+    }
     let WrapError::InvalidOption { option, reason } = &e else {
         return ExternalError::Wrap(e);
     };

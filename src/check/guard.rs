@@ -1,13 +1,16 @@
 //! Guard rules: for every guard asl-guard injected, every way out of the guarded region gives
-//! the slot back, nothing overwrites the guard's variables, and waiting is bounded.
+//! the slot back, nothing overwrites the guard's variables, and waiting is bounded (by the
+//! waited counter of a polling guard's loop, by the acquire Task's timeout of a callback
+//! guard).
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::express::waits_for_task_token;
 use super::Finding;
 use crate::graph::{is_exit, transitions};
-use crate::model::{Definition, ScopeId};
+use crate::model::{Definition, ScopeId, StateRef};
 use crate::rewrite::edit::catches_all;
 use crate::rewrite::marker::{marker_of, Role};
 use crate::rewrite::names::GuardVars;
@@ -158,10 +161,46 @@ fn check_variables(def: &Definition, key: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// The acquire Task of a guard, if it has one in `scope`.
+pub(super) fn acquire_of<'a>(
+    def: &'a Definition,
+    scope: &ScopeId,
+    key: &str,
+) -> Option<StateRef<'a>> {
+    def.states(scope)
+        .into_iter()
+        .find(|s| role_in(def, scope, s.name, key) == Some(Role::Acquire))
+}
+
+/// A polling guard loops through its Wait state, so its check state must bound the loop on
+/// the waited counter. A callback guard waits inside its acquire Task, which must carry the
+/// bound as `TimeoutSeconds`; its check state needs the counter only if it loops back anyway.
 fn check_wait_bound(def: &Definition, scope: &ScopeId, key: &str, out: &mut Vec<Finding>) {
     let vars = GuardVars::for_key(key);
+    let acquire = acquire_of(def, scope, key);
+    let callback = acquire
+        .as_ref()
+        .is_some_and(|a| waits_for_task_token(a.body));
+    if let Some(a) = acquire.as_ref().filter(|_| callback) {
+        let timeout = a.body.get("TimeoutSeconds").and_then(Value::as_u64);
+        if timeout.is_none_or(|t| t == 0) {
+            let msg = format!(
+                "the callback acquire of guard '{key}' has no TimeoutSeconds: it would wait for \
+                 a grant for as long as the execution may run"
+            );
+            out.push(Finding::error(
+                "guard-unbounded-wait",
+                scope,
+                Some(a.name),
+                msg,
+            ));
+        }
+    }
     for s in def.states(scope) {
         if role_in(def, scope, s.name, key) != Some(Role::Check) {
+            continue;
+        }
+        if callback && !loops_back(def, scope, &s, key) {
             continue;
         }
         let text = s
@@ -183,4 +222,14 @@ fn check_wait_bound(def: &Definition, scope: &ScopeId, key: &str, out: &mut Vec<
             ));
         }
     }
+}
+
+/// True when a check state leads to a Wait or acquire state of its own guard.
+fn loops_back(def: &Definition, scope: &ScopeId, check: &StateRef<'_>, key: &str) -> bool {
+    transitions(check).into_iter().any(|t| {
+        matches!(
+            role_in(def, scope, &t.target, key),
+            Some(Role::Wait | Role::Acquire | Role::Prepare)
+        )
+    })
 }

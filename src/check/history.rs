@@ -1,6 +1,8 @@
 //! History budget: an inline Map writes every iteration's events into its execution's history,
 //! capped at 25,000 events, and a polling guard adds several events per wait.
 
+use super::express::waits_for_task_token;
+use super::guard::acquire_of;
 use super::{CheckOptions, Finding};
 use crate::model::{is_distributed_map, Definition, ScopeStep, StateType};
 use crate::rewrite::marker::{marker_of, Role};
@@ -50,15 +52,20 @@ pub fn check(def: &Definition, opts: CheckOptions, out: &mut Vec<Finding>) {
 fn check_express(def: &Definition, out: &mut Vec<Finding>) {
     for scope in def.scopes() {
         for s in def.states(&scope) {
-            if !marker_of(s.body).is_some_and(|m| m.role == Role::Check) {
+            let Some(m) = marker_of(s.body).filter(|m| m.role == Role::Check) else {
                 continue;
-            }
+            };
             let text = s
                 .body
                 .get("Choices")
                 .map(ToString::to_string)
                 .unwrap_or_default();
-            let bound = max_wait_of(&text);
+            // A callback guard has no counter: its acquire Task's timeout is the bound.
+            let bound = max_wait_of(&text).or_else(|| {
+                acquire_of(def, &scope, &m.guard)
+                    .filter(|a| waits_for_task_token(a.body))
+                    .and_then(|a| a.body.get("TimeoutSeconds").and_then(|t| t.as_u64()))
+            });
             if bound.is_none_or(|b| b > EXPRESS_MAX_SECONDS) {
                 let msg = format!(
                     "an Express execution ends after {EXPRESS_MAX_SECONDS} seconds, before this \

@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::model::{Definition, ScopeId};
 
+mod express;
 mod guard;
 mod history;
 mod language;
@@ -101,5 +102,8 @@ pub fn lint(def: &Definition, opts: CheckOptions) -> Vec<Finding> {
     names::check(def, &mut out);
     guard::check(def, &mut out);
     history::check(def, opts, &mut out);
+    if opts.express {
+        express::check(def, &mut out);
+    }
     out
 }

@@ -114,6 +114,13 @@ pub struct WrapArgs {
     /// Prefix for the injected state names.
     #[arg(long, value_name = "PREFIX", default_value = "")]
     pub names: String,
+    /// How a holder waits: poll (ask again after a Wait) or callback (a .waitForTaskToken
+    /// acquire the Lambda answers once the slot is free; Standard workflows only).
+    #[arg(long, value_enum, default_value_t = WaitArg::Poll)]
+    pub wait: WaitArg,
+    /// The workflow type the definition runs as; express refuses --wait callback.
+    #[arg(long, value_enum, default_value_t = WorkflowType::Standard)]
+    pub workflow_type: WorkflowType,
     /// Output options.
     #[command(flatten)]
     pub out: OutputArgs,
@@ -187,6 +194,15 @@ pub enum GraphFormatArg {
     Dot,
     /// Mermaid flowchart.
     Mermaid,
+}
+
+/// `--wait` of wrap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WaitArg {
+    /// Ask again after a Wait state, as long as the Lambda says.
+    Poll,
+    /// Ask once and wait for the Lambda to answer the task token.
+    Callback,
 }
 
 /// `--workflow-type`.

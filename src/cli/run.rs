@@ -11,13 +11,13 @@ use asl_guard::check::{lint, CheckOptions, Finding, Severity};
 use asl_guard::model::{Definition, Format};
 use asl_guard::region::{Region, RegionSpec};
 use asl_guard::rewrite::unwrap::{guard_entry, guards};
-use asl_guard::rewrite::{unwrap_all, unwrap_guard, wrap_owned, GuardOptions};
+use asl_guard::rewrite::{unwrap_all, unwrap_guard, wrap_owned, GuardOptions, WaitMode};
 use asl_guard::{emit, export, external};
 use clap::CommandFactory;
 
 use super::args::{
     CheckArgs, Cli, ColorChoice, Command, GraphArgs, GraphFormatArg, OutputArgs, OutputFormat,
-    UnwrapArgs, WorkflowType, WrapArgs,
+    UnwrapArgs, WaitArg, WorkflowType, WrapArgs,
 };
 use super::io::{inputs, print, read_input, write_atomic, Input};
 
@@ -145,6 +145,11 @@ fn run_wrap(a: WrapArgs) -> Result<ExitCode> {
         max_wait_seconds: a.max_wait,
         names_prefix: a.names.clone(),
         partition: a.partition.clone(),
+        wait: match a.wait {
+            WaitArg::Poll => WaitMode::Poll,
+            WaitArg::Callback => WaitMode::Callback,
+        },
+        workflow_type: workflow_type(a.workflow_type),
     };
     rewrite_files(&a.out, &|def| {
         let w = wrap_owned(def, &spec, &opts)?;
@@ -162,6 +167,13 @@ fn run_wrap(a: WrapArgs) -> Result<ExitCode> {
         );
         Ok(w.definition)
     })
+}
+
+fn workflow_type(t: WorkflowType) -> asl_guard::rewrite::WorkflowType {
+    match t {
+        WorkflowType::Standard => asl_guard::rewrite::WorkflowType::Standard,
+        WorkflowType::Express => asl_guard::rewrite::WorkflowType::Express,
+    }
 }
 
 fn run_unwrap(a: UnwrapArgs) -> Result<ExitCode> {

@@ -8,6 +8,6 @@ pub mod states;
 pub mod unwrap;
 pub mod wrap;
 
-pub use options::GuardOptions;
+pub use options::{GuardOptions, WaitMode, WorkflowType};
 pub use unwrap::{unwrap_all, unwrap_guard};
 pub use wrap::{wrap, wrap_owned, Wrapped};

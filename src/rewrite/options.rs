@@ -15,6 +15,27 @@ pub const MAX_SEMAPHORE_LEN: usize = 128;
 /// Largest limit and weight the lease Lambda accepts.
 pub const MAX_LIMIT: u64 = 5000;
 
+/// How a holder waits for a free slot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum WaitMode {
+    /// Ask again and again: the Lambda answers `wait`, a Wait state pauses, then ask again.
+    #[default]
+    Poll,
+    /// Ask once with a task token (`lambda:invoke.waitForTaskToken`); the Lambda answers the
+    /// token when the slot is the holder's.
+    Callback,
+}
+
+/// The kind of workflow the definition runs as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum WorkflowType {
+    /// Standard workflows: every service integration pattern.
+    #[default]
+    Standard,
+    /// Express workflows: no `.waitForTaskToken`, five minutes at most.
+    Express,
+}
+
 /// Options of a guard, as the user gave them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GuardOptions {
@@ -34,6 +55,10 @@ pub struct GuardOptions {
     pub names_prefix: String,
     /// AWS partition of the `lambda:invoke` resource; `aws` when `None`.
     pub partition: Option<String>,
+    /// How a holder waits for a slot.
+    pub wait: WaitMode,
+    /// The workflow type the definition runs as; callback waiting needs Standard.
+    pub workflow_type: WorkflowType,
 }
 
 /// Options with defaults filled in and checked.
@@ -53,6 +78,8 @@ pub struct Resolved {
     pub max_wait_seconds: u64,
     /// AWS partition (`aws`, `aws-cn`, `aws-us-gov`, ...).
     pub partition: String,
+    /// How a holder waits for a slot.
+    pub wait: WaitMode,
 }
 
 fn invalid(option: &str, reason: impl Into<String>) -> WrapError {
@@ -65,6 +92,9 @@ fn invalid(option: &str, reason: impl Into<String>) -> WrapError {
 impl GuardOptions {
     /// Fills in defaults for a region entered at `entry` and checks every value.
     pub fn resolve(&self, entry: &str) -> Result<Resolved, WrapError> {
+        if self.wait == WaitMode::Callback && self.workflow_type == WorkflowType::Express {
+            return Err(WrapError::CallbackInExpress);
+        }
         let semaphore = self.semaphore.clone().unwrap_or_else(|| entry.to_string());
         if semaphore.is_empty() || semaphore.len() > MAX_SEMAPHORE_LEN {
             let why = format!("'{semaphore}' must be 1 to {MAX_SEMAPHORE_LEN} bytes long");
@@ -124,6 +154,7 @@ impl GuardOptions {
             lease_seconds: self.lease_seconds,
             max_wait_seconds: max_wait,
             partition,
+            wait: self.wait,
         })
     }
 }

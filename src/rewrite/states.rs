@@ -24,6 +24,21 @@ pub const TRANSIENT_ERRORS: [&str; 7] = [
 /// Seconds one call of the lease Lambda may take before Step Functions gives up on it.
 pub const LEASE_CALL_TIMEOUT: u64 = 30;
 
+/// The request-response integration every lease Task uses, except a callback acquire.
+const INVOKE: &str = "lambda:invoke";
+
+/// The callback integration of a callback acquire: the Task waits for the task token.
+const INVOKE_WAIT_FOR_TOKEN: &str = "lambda:invoke.waitForTaskToken";
+
+/// [`TRANSIENT_ERRORS`] without `States.Timeout`: on a callback acquire, a timeout is the end of
+/// the wait, not a fault to retry.
+pub fn callback_retry_errors() -> Vec<&'static str> {
+    TRANSIENT_ERRORS
+        .into_iter()
+        .filter(|e| *e != "States.Timeout")
+        .collect()
+}
+
 /// Builds the injected states of one guard.
 #[derive(Debug, Clone)]
 pub struct StateBuilder<'a> {
@@ -89,7 +104,17 @@ impl StateBuilder<'_> {
     }
 
     fn invoke(&self, m: &mut Map<String, Value>, payload: Value) {
-        let resource = format!("arn:{}:states:::lambda:invoke", self.opts.partition);
+        self.invoke_with(m, payload, INVOKE, LEASE_CALL_TIMEOUT);
+    }
+
+    fn invoke_with(
+        &self,
+        m: &mut Map<String, Value>,
+        payload: Value,
+        integration: &str,
+        timeout: u64,
+    ) {
+        let resource = format!("arn:{}:states:::{integration}", self.opts.partition);
         m.insert("Resource".into(), resource.into());
         let args = json!({ "FunctionName": self.opts.function, "Payload": payload });
         m.insert(
@@ -101,7 +126,7 @@ impl StateBuilder<'_> {
             .into(),
             args,
         );
-        m.insert("TimeoutSeconds".into(), LEASE_CALL_TIMEOUT.into());
+        m.insert("TimeoutSeconds".into(), timeout.into());
     }
 
     /// Keeps the state's input as its output, optionally saving the Lambda's answer.
@@ -127,8 +152,12 @@ impl StateBuilder<'_> {
     }
 
     fn retry() -> Value {
+        Self::retry_on(&TRANSIENT_ERRORS)
+    }
+
+    fn retry_on(errors: &[&str]) -> Value {
         json!([{
-            "ErrorEquals": TRANSIENT_ERRORS,
+            "ErrorEquals": errors,
             "IntervalSeconds": 1,
             "MaxAttempts": 6,
             "BackoffRate": 2,
@@ -139,13 +168,65 @@ impl StateBuilder<'_> {
 
     /// The Task that asks the lease Lambda for a slot.
     pub fn acquire(&self, next: &str) -> Value {
+        let mut m = self.base("Task", Role::Acquire, &self.acquire_text(""));
+        self.invoke(&mut m, self.acquire_payload());
+        self.pass_input_through(&mut m, true);
+        m.insert("Retry".into(), Self::retry());
+        m.insert("Next".into(), next.into());
+        Value::Object(m)
+    }
+
+    /// The callback form of [`Self::acquire`]: one `.waitForTaskToken` Task that waits up to
+    /// `--max-wait` for the Lambda to answer the task token, and goes to `timeout` after that.
+    pub fn acquire_callback(&self, next: &str, timeout: &str) -> Value {
+        let text = self.acquire_text(" and wait for the grant");
+        let mut m = self.base("Task", Role::Acquire, &text);
+        let max_wait = self.opts.max_wait_seconds;
+        let mut payload = self.acquire_payload();
+        if let Some(p) = payload.as_object_mut() {
+            if self.jsonata() {
+                p.insert(
+                    "taskToken".into(),
+                    "{% $states.context.Task.Token %}".into(),
+                );
+            } else {
+                p.insert("taskToken.$".into(), "$$.Task.Token".into());
+            }
+            p.insert("waitSeconds".into(), max_wait.into());
+        }
+        self.invoke_with(&mut m, payload, INVOKE_WAIT_FOR_TOKEN, max_wait);
+        // The task's result is the output of SendTaskSuccess itself, not under `Payload`.
+        let v = self.vars;
+        if self.jsonata() {
+            m.insert(
+                "Assign".into(),
+                json!({ (v.lease.clone()): "{% $states.result %}" }),
+            );
+            m.insert("Output".into(), "{% $states.input %}".into());
+        } else {
+            m.insert("ResultPath".into(), Value::Null);
+            m.insert("Assign".into(), json!({ (format!("{}.$", v.lease)): "$" }));
+        }
+        m.insert("Retry".into(), Self::retry_on(&callback_retry_errors()));
+        m.insert(
+            "Catch".into(),
+            json!([{ "ErrorEquals": ["States.Timeout"], "Next": timeout }]),
+        );
+        m.insert("Next".into(), next.into());
+        Value::Object(m)
+    }
+
+    fn acquire_text(&self, how: &str) -> String {
         let o = self.opts;
-        let text = format!(
-            "ask for {} unit(s) of semaphore '{}'",
+        format!(
+            "ask for {} unit(s) of semaphore '{}'{how}",
             o.weight.unwrap_or(1),
             o.semaphore
-        );
-        let mut m = self.base("Task", Role::Acquire, &text);
+        )
+    }
+
+    fn acquire_payload(&self) -> Value {
+        let o = self.opts;
         let v = self.vars;
         let holder_path = format!("${}", v.holder);
         let mut payload = self.payload(
@@ -170,11 +251,7 @@ impl StateBuilder<'_> {
                 }
             }
         }
-        self.invoke(&mut m, payload);
-        self.pass_input_through(&mut m, true);
-        m.insert("Retry".into(), Self::retry());
-        m.insert("Next".into(), next.into());
-        Value::Object(m)
+        payload
     }
 
     /// The Choice that lets a granted holder in and sends the others to wait or fail.
@@ -205,6 +282,23 @@ impl StateBuilder<'_> {
             ])
         };
         m.insert("Choices".into(), choices);
+        m.insert("Default".into(), not_granted.into());
+        Value::Object(m)
+    }
+
+    /// The callback form of [`Self::check`]: the only answer a callback brings is a grant, so
+    /// anything else fails closed (a timeout never reaches this state).
+    pub fn check_callback(&self, entry: &str, not_granted: &str) -> Value {
+        let text = "enter when the lease is granted; fail closed otherwise";
+        let mut m = self.base("Choice", Role::Check, text);
+        let lease = &self.vars.lease;
+        let rule = if self.jsonata() {
+            json!({ "Condition": format!("{{% ${lease}.status = 'acquired' %}}"), "Next": entry })
+        } else {
+            let status = format!("${lease}.status");
+            json!({ "Variable": status, "StringEquals": "acquired", "Next": entry })
+        };
+        m.insert("Choices".into(), json!([rule]));
         m.insert("Default".into(), not_granted.into());
         Value::Object(m)
     }

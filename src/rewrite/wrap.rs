@@ -9,7 +9,7 @@ use crate::region::{Region, RegionSpec};
 use crate::rewrite::edit::{catches_all, push_catcher, replace_key, set_transition, splice};
 use crate::rewrite::marker::{marker_of, Role};
 use crate::rewrite::names::{GuardVars, NameAllocator, MAX_STATE_NAME};
-use crate::rewrite::options::{GuardOptions, Resolved};
+use crate::rewrite::options::{GuardOptions, Resolved, WaitMode};
 use crate::rewrite::states::StateBuilder;
 use crate::rewrite::unwrap::unwrap_guard;
 
@@ -164,7 +164,7 @@ fn guard_region(
     let prepare = names.take("PrepareLease");
     let acquire = names.take("AcquireLease");
     let check = names.take("CheckLeaseStatus");
-    let wait = names.take("WaitForLease");
+    let wait = (o.wait == WaitMode::Poll).then(|| names.take("WaitForLease"));
     let timeout = names.take("LeaseWaitTimeout");
     let not_granted = names.take("LeaseNotGranted");
     let (edits, exits, last) = plan_region_edits(def, region, names);
@@ -215,14 +215,19 @@ fn guard_region(
         }
     }
 
-    let head = vec![
-        (prepare, b.prepare(&acquire)),
-        (acquire.clone(), b.acquire(&check)),
-        (check, b.check(&region.entry, &wait, &timeout, &not_granted)),
-        (wait, b.wait(&acquire)),
-        (timeout, b.timeout()),
-        (not_granted, b.not_granted()),
-    ];
+    let mut head = vec![(prepare, b.prepare(&acquire))];
+    match wait {
+        Some(wait) => head.extend([
+            (acquire.clone(), b.acquire(&check)),
+            (check, b.check(&region.entry, &wait, &timeout, &not_granted)),
+            (wait, b.wait(&acquire)),
+        ]),
+        None => head.extend([
+            (acquire.clone(), b.acquire_callback(&check, &timeout)),
+            (check, b.check_callback(&region.entry, &not_granted)),
+        ]),
+    }
+    head.extend([(timeout, b.timeout()), (not_granted, b.not_granted())]);
     let mut tail: Vec<(String, Value)> = exits
         .0
         .iter()
