@@ -517,3 +517,221 @@ fn a_user_state_whose_comment_looks_like_a_marker_survives_unwrap() {
     let original: serde_json::Value = serde_json::from_str(input).unwrap();
     assert_eq!(back, original);
 }
+
+fn wrapped_simple_callback() -> String {
+    let r = run(
+        &["wrap", "-", "--around", "Work", "--wait", "callback"],
+        Some(SIMPLE),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.stdout
+}
+
+#[test]
+fn callback_wrap_has_a_token_acquire_and_no_wait_state() {
+    let out = wrapped_simple_callback();
+    let def: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let acquire = &def["States"]["AcquireLease"];
+    assert_eq!(
+        acquire["Resource"],
+        "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    );
+    assert_eq!(acquire["TimeoutSeconds"], 3600);
+    assert_eq!(acquire["Parameters"]["Payload"]["waitSeconds"], 3600);
+    assert!(def["States"].get("WaitForLease").is_none(), "{out}");
+    let poll = run(
+        &["wrap", "-", "--around", "Work", "--wait", "poll"],
+        Some(SIMPLE),
+    );
+    assert_eq!(poll.stdout, wrapped_simple(), "poll is the default");
+}
+
+#[test]
+fn callback_with_express_is_refused_and_writes_nothing() {
+    let args = [
+        "--around",
+        "Work",
+        "--wait",
+        "callback",
+        "--workflow-type",
+        "express",
+    ];
+    let r = run(&[&["wrap", "-"][..], &args].concat(), Some(SIMPLE));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    for needle in [
+        "--wait",
+        "--workflow-type express",
+        ".waitForTaskToken",
+        "--wait poll",
+    ] {
+        assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
+    }
+    let dir = tempdir();
+    let file = dir.path().join("flow.asl.json");
+    fs::write(&file, SIMPLE).unwrap();
+    let target = dir.path().join("out.asl.json");
+    let path = file.to_str().unwrap();
+    let to_output = ["wrap", path, "-o", target.to_str().unwrap()];
+    let r = run(&[&to_output[..], &args].concat(), None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!target.exists(), "no output file is written");
+    let r = run(&[&["wrap", path, "-i"][..], &args].concat(), None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(fs::read_to_string(&file).unwrap(), SIMPLE);
+    let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+}
+
+#[test]
+fn poll_with_express_and_callback_with_standard_are_accepted() {
+    for (wait, workflow) in [("poll", "express"), ("callback", "standard")] {
+        let r = run(
+            &[
+                "wrap",
+                "-",
+                "--around",
+                "Work",
+                "--wait",
+                wait,
+                "--workflow-type",
+                workflow,
+            ],
+            Some(SIMPLE),
+        );
+        assert_eq!(r.code, 0, "{wait} {workflow}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn check_express_flags_a_callback_guard() {
+    let dir = tempdir();
+    let file = dir.path().join("w.asl.json");
+    fs::write(&file, wrapped_simple_callback()).unwrap();
+    let path = file.to_str().unwrap();
+    let standard = run(&["check", path], None);
+    assert_eq!(
+        (standard.code, standard.stdout.as_str()),
+        (0, ""),
+        "a callback guard is clean under Standard"
+    );
+    let express = run(&["check", path, "--workflow-type", "express"], None);
+    assert_eq!(express.code, 1, "{}", express.stdout);
+    assert!(
+        express
+            .stdout
+            .contains("error[express-callback]: state 'AcquireLease'"),
+        "{}",
+        express.stdout
+    );
+    fs::write(&file, wrapped_simple()).unwrap();
+    let poll = run(&["check", path, "--workflow-type", "express"], None);
+    assert!(!poll.stdout.contains("express-callback"), "{}", poll.stdout);
+}
+
+#[test]
+fn check_express_flags_a_users_own_callback_task() {
+    let input = r#"{"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
+      "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}}"#;
+    let r = run(&["check", "-", "--workflow-type", "express"], Some(input));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("error[express-callback]: state 'Ask'"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn check_finds_a_callback_acquire_without_timeout() {
+    let wrapped = wrapped_simple_callback();
+    let mut def: serde_json::Value = serde_json::from_str(&wrapped).unwrap();
+    let acquire = def["States"]["AcquireLease"].as_object_mut().unwrap();
+    acquire.remove("TimeoutSeconds");
+    let r = run(&["check", "-"], Some(&def.to_string()));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("error[guard-unbounded-wait]: state 'AcquireLease'"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn check_finds_a_callback_guard_that_loops_without_bound() {
+    let wrapped = wrapped_simple_callback();
+    let mut def: serde_json::Value = serde_json::from_str(&wrapped).unwrap();
+    def["States"]["CheckLeaseStatus"]["Default"] = "AcquireLease".into();
+    let r = run(&["check", "-"], Some(&def.to_string()));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("error[guard-unbounded-wait]"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn unwrap_removes_a_callback_guard() {
+    let wrapped = wrapped_simple_callback();
+    let r = run(&["unwrap", "-"], Some(&wrapped));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let original: serde_json::Value = serde_json::from_str(SIMPLE).unwrap();
+    let back: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(back, original);
+    let around = run(&["unwrap", "-", "--around", "Work"], Some(&wrapped));
+    assert_eq!(around.stdout, r.stdout);
+}
+
+#[test]
+fn rewrapping_switches_between_poll_and_callback() {
+    let callback = wrapped_simple_callback();
+    let again = run(
+        &["wrap", "-", "--around", "Work", "--wait", "callback"],
+        Some(&callback),
+    );
+    assert_eq!(again.stdout, callback, "wrapping twice equals once");
+    let to_poll = run(&["wrap", "-", "--around", "Work"], Some(&callback));
+    assert_eq!(to_poll.stdout, wrapped_simple());
+    let to_callback = run(
+        &["wrap", "-", "--around", "Work", "--wait", "callback"],
+        Some(&wrapped_simple()),
+    );
+    assert_eq!(to_callback.stdout, callback);
+}
+
+#[test]
+fn external_takes_wait_and_workflow_type() {
+    let query = serde_json::json!({"definition": SIMPLE, "around": "Work", "wait": "callback",
+                                   "workflow_type": "standard"});
+    let r = run(&["external"], Some(&query.to_string()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let answer: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&r.stdout).unwrap();
+    let def: serde_json::Value = serde_json::from_str(&answer["definition"]).unwrap();
+    assert_eq!(
+        def["States"]["AcquireLease"]["Resource"],
+        "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    );
+    for (query, needle) in [
+        (
+            serde_json::json!({"definition": SIMPLE, "around": "Work", "wait": "callback",
+                               "workflow_type": "express"}),
+            "query key 'wait': callback cannot be used with workflow_type express",
+        ),
+        (
+            serde_json::json!({"definition": SIMPLE, "around": "Work", "wait": "sometimes"}),
+            "query key 'wait': 'sometimes' is not poll or callback",
+        ),
+        (
+            serde_json::json!({"definition": SIMPLE, "around": "Work", "workflow_type": "x"}),
+            "query key 'workflow_type': 'x' is not standard or express",
+        ),
+    ] {
+        let r = run(&["external"], Some(&query.to_string()));
+        assert_eq!(r.code, 2, "{query}");
+        assert!(r.stdout.is_empty());
+        assert!(r.stderr.contains(needle), "{query}: {}", r.stderr);
+    }
+}
