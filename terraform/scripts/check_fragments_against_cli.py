@@ -2,14 +2,17 @@
 """Proves the module's state fragments are the states `asl-guard wrap` writes.
 
 Input: the JSON lines of `terraform test -json -verbose` run in
-examples/hand-merged, whose apply on mocks leaves the merged definition in the
-output `definition`. Then:
+examples/hand-merged, whose applies on mocks leave the merged definition in the
+output `definition`: run `merged_definition` in poll mode, run
+`merged_definition_callback` in callback mode. For each:
 
 1. asl-validator (ASL_GUARD_ASL_VALIDATOR, or tools/node_modules/.bin) accepts it;
 2. `asl-guard check` finds nothing wrong with it;
-3. `asl-guard wrap --around SendInvoice` with the example's options recognises
-   the hand-merged guard and writes the same definition back, apart from the
-   free text of `Comment` and `Cause`.
+3. `asl-guard wrap --around SendInvoice` with the example's options (and
+   `--wait callback` for the callback run) recognises the hand-merged guard and
+   writes the same definition back, apart from the free text of `Comment` and
+   `Cause`. Object keys are compared as sets (Terraform's jsonencode sorts
+   them), lists in order.
 
 A tool that is not found is reported as skipped (there is no binary before the
 workspace is built). Prints `fragments-vs-cli: N passed, M failed`.
@@ -31,9 +34,16 @@ REPO = Path(__file__).resolve().parent.parent.parent
 FREE_TEXT = {"Comment", "Cause"}
 # The options examples/hand-merged gives the module.
 WRAP_ARGS = ["--around", "SendInvoice", "--semaphore", "invoice-api", "--limit", "3", "--max-wait", "900"]
+# Run of tests/definition.tftest.hcl => (wait mode, extra `wrap` arguments).
+RUNS = {
+    "merged_definition": ("poll", []),
+    "merged_definition_callback": ("callback", ["--wait", "callback"]),
+}
 
 
-def definition_from(jsonl: Path) -> str | None:
+def definitions_from(jsonl: Path) -> dict[str, str]:
+    """The `definition` output of each run, by run name."""
+    found = {}
     for line in jsonl.read_text().splitlines():
         try:
             message = json.loads(line)
@@ -42,8 +52,8 @@ def definition_from(jsonl: Path) -> str | None:
         if message.get("type") == "test_state":
             outputs = message["test_state"].get("outputs", {})
             if "definition" in outputs:
-                return outputs["definition"]["value"]
-    return None
+                found.setdefault(message.get("@testrun", ""), outputs["definition"]["value"])
+    return found
 
 
 def without_free_text(value):
@@ -66,46 +76,49 @@ def run(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
 
 
-def main() -> int:
-    checks = Checks()
-    text = definition_from(Path(sys.argv[1]))
-    if not checks.check("examples/hand-merged yields a definition", text is not None):
-        print(f"fragments-vs-cli: {checks.passed} passed, {checks.failed} failed")
-        return 1
+def check_one(checks: Checks, mode: str, extra: list[str], text: str, tmp: Path) -> None:
     definition = json.loads(text)
     function = definition["States"]["AcquireLease"]["Parameters"]["FunctionName"]
+    path = tmp / f"hand-merged-{mode}.asl.json"
+    path.write_text(json.dumps(definition, indent=2))
 
+    tool = validator()
+    if tool:
+        done = run([tool, "--json-path", str(path)])
+        checks.check(f"{mode}: asl-validator accepts it", done.returncode == 0, done.stdout + done.stderr)
+    else:
+        print(f"skip {mode}: asl-validator accepts it: asl-validator not found")
+
+    binary = find_binary()
+    if not binary:
+        print(f"skip {mode}: asl-guard check finds nothing: no asl-guard binary found (set ASL_GUARD)")
+        print(f"skip {mode}: asl-guard wrap writes the same states: no asl-guard binary found")
+        return
+    done = run([binary, "check", str(path)])
+    checks.check(f"{mode}: asl-guard check finds nothing", done.returncode == 0, done.stdout + done.stderr)
+    done = run([binary, "wrap", *WRAP_ARGS, *extra, "--function", function, str(path)])
+    same = False
+    if done.returncode == 0:
+        try:
+            rewrapped = json.loads(done.stdout)
+            same = without_free_text(rewrapped) == without_free_text(definition)
+        except ValueError:
+            pass
+    checks.check(
+        f"{mode}: asl-guard wrap {' '.join(extra) or '(--wait poll)'} with the same options writes the same states",
+        same,
+        done.stderr.strip()[:500] or "definitions differ beyond Comment and Cause",
+    )
+
+
+def main() -> int:
+    checks = Checks()
+    found = definitions_from(Path(sys.argv[1]))
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "hand-merged.asl.json"
-        path.write_text(json.dumps(definition, indent=2))
-
-        tool = validator()
-        if tool:
-            done = run([tool, "--json-path", str(path)])
-            checks.check("asl-validator accepts it", done.returncode == 0, done.stdout + done.stderr)
-        else:
-            print("skip asl-validator accepts it: asl-validator not found")
-
-        binary = find_binary()
-        if not binary:
-            print("skip asl-guard check finds nothing: no asl-guard binary found (set ASL_GUARD)")
-            print("skip asl-guard wrap writes the same states: no asl-guard binary found")
-        else:
-            done = run([binary, "check", str(path)])
-            checks.check("asl-guard check finds nothing", done.returncode == 0, done.stdout + done.stderr)
-            done = run([binary, "wrap", *WRAP_ARGS, "--function", function, str(path)])
-            same = False
-            if done.returncode == 0:
-                try:
-                    rewrapped = json.loads(done.stdout)
-                    same = without_free_text(rewrapped) == without_free_text(definition)
-                except ValueError:
-                    pass
-            checks.check(
-                "asl-guard wrap with the same options writes the same states",
-                same,
-                done.stderr.strip()[:500] or "definitions differ beyond Comment and Cause",
-            )
+        for run_name, (mode, extra) in RUNS.items():
+            text = found.get(run_name)
+            if checks.check(f"{mode}: examples/hand-merged run {run_name} yields a definition", text is not None):
+                check_one(checks, mode, extra, text, Path(tmp))
 
     print(f"fragments-vs-cli: {checks.passed} passed, {checks.failed} failed")
     return 0 if checks.failed == 0 else 1

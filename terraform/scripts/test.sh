@@ -8,7 +8,8 @@
 # examples/complete with its external data source stubbed),
 # `terraform test` on mocks (module and examples/hand-merged), the README
 # tables, the complete example's `asl-guard external` call, the role's
-# DynamoDB actions and environment against lambda/src, the hand merged
+# DynamoDB and Step Functions actions, the sweep action and the environment
+# against lambda/src, the hand merged (poll and callback)
 # fragments against `asl-guard wrap` / `check` and asl-validator (each when
 # found; the binary under $CARGO_TARGET_DIR or target/), and checkov when it
 # is installed (on PATH, or at the path in $CHECKOV).

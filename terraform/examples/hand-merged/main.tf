@@ -23,6 +23,11 @@ module "lease_manager" {
   sfn_semaphore_name           = "invoice-api"
   sfn_lease_limit              = 3
   sfn_max_wait_seconds         = 900
+
+  # Callback mode needs the lease manager's side too: the grant to answer
+  # task tokens and the scheduled sweep.
+  sfn_wait_mode    = var.lease_wait_mode
+  callback_enabled = var.lease_wait_mode == "callback"
 }
 
 # Disabled instance: creates nothing, every output is null.
@@ -73,8 +78,10 @@ resource "aws_sqs_queue" "invoices" {
 resource "aws_sfn_state_machine" "invoices" {
   #checkov:skip=CKV_AWS_284:Example kept small; turn on X-Ray tracing (and its IAM actions) in production.
   #checkov:skip=CKV_AWS_285:Example kept small; send execution history to CloudWatch Logs in production.
-  name       = "${local.name}-invoices"
-  role_arn   = aws_iam_role.state_machine.arn
+  name     = "${local.name}-invoices"
+  role_arn = aws_iam_role.state_machine.arn
+  # Callback mode (.waitForTaskToken) works in Standard workflows only.
+  type       = "STANDARD"
   definition = local.definition
   tags       = var.tags
 }

@@ -9,6 +9,17 @@ variable "lambda_zip_path" {
   type        = string
 }
 
+variable "lease_wait_mode" {
+  description = "How the guard waits for a slot: \"poll\" (ask again after a Wait state) or \"callback\" (one .waitForTaskToken acquire that the lease manager answers)."
+  type        = string
+  default     = "poll"
+
+  validation {
+    condition     = contains(["poll", "callback"], var.lease_wait_mode)
+    error_message = "lease_wait_mode must be \"poll\" or \"callback\"."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -1,5 +1,7 @@
 # The hand merged definition is a closed graph: every transition names a state
-# of the definition, and the region is entered only through the guard.
+# of the definition, and the region is entered only through the guard; in
+# both wait modes. scripts/check_fragments_against_cli.py reads the two runs'
+# `definition` outputs by run name.
 
 mock_provider "aws" {
   mock_data "aws_partition" {
@@ -77,5 +79,55 @@ run "merged_definition" {
   assert {
     condition     = output.disabled_lease_states == null
     error_message = "the disabled instance must have no fragments"
+  }
+}
+
+run "merged_definition_callback" {
+  command = apply
+
+  variables {
+    lease_wait_mode = "callback"
+  }
+
+  assert {
+    condition     = jsondecode(local.definition).StartAt == "PrepareLease"
+    error_message = "the workflow must start at the guard's entry"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, state in jsondecode(local.definition).States : [
+        for target in concat(
+          try([state.Next], []),
+          try([state.Default], []),
+          try([for c in state.Choices : c.Next], []),
+          try([for c in state.Catch : c.Next], []),
+        ) : contains(keys(jsondecode(local.definition).States), target)
+      ]
+    ]))
+    error_message = "a transition names a state that is not in the definition"
+  }
+
+  assert {
+    condition = [
+      for name, state in jsondecode(local.definition).States : name
+      if contains(try([for c in state.Choices : c.Next], []), "SendInvoice") || try(state.Next, "") == "SendInvoice"
+    ] == ["CheckLeaseStatus"]
+    error_message = "only the guard's Choice may enter SendInvoice"
+  }
+
+  assert {
+    condition = (
+      !contains(keys(jsondecode(local.definition).States), "WaitForLease") &&
+      jsondecode(local.definition).States.AcquireLease.Resource == "arn:aws:states:::lambda:invoke.waitForTaskToken" &&
+      jsondecode(local.definition).States.AcquireLease.TimeoutSeconds == 900 &&
+      jsondecode(local.definition).States.AcquireLease.Catch == [{ ErrorEquals = ["States.Timeout"], Next = "LeaseWaitTimeout" }]
+    )
+    error_message = "the callback guard must wait in AcquireLease for up to 900 seconds, with no Wait state"
+  }
+
+  assert {
+    condition     = module.lease_manager.callback_sweep_rule_arn != null && module.lease_manager_disabled.callback_sweep_rule_arn == null
+    error_message = "callback mode must schedule the sweep"
   }
 }
