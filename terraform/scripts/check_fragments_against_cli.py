@@ -104,8 +104,9 @@ def check_one(checks: Checks, mode: str, extra: list[str], text: str, tmp: Path)
             same = without_free_text(rewrapped) == without_free_text(definition)
         except ValueError:
             pass
+    how = " ".join(extra) or "(--wait poll)"
     checks.check(
-        f"{mode}: asl-guard wrap {' '.join(extra) or '(--wait poll)'} with the same options writes the same states",
+        f"{mode}: asl-guard wrap {how} with the same options writes the same states",
         same,
         done.stderr.strip()[:500] or "definitions differ beyond Comment and Cause",
     )
@@ -117,7 +118,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for run_name, (mode, extra) in RUNS.items():
             text = found.get(run_name)
-            if checks.check(f"{mode}: examples/hand-merged run {run_name} yields a definition", text is not None):
+            name = f"{mode}: examples/hand-merged run {run_name} yields a definition"
+            if checks.check(name, text is not None):
                 check_one(checks, mode, extra, text, Path(tmp))
 
     print(f"fragments-vs-cli: {checks.passed} passed, {checks.failed} failed")
