@@ -84,3 +84,4 @@ pub mod model;
 pub mod protocol;
 pub mod store;
 pub mod testkit;
+pub mod tokens;

@@ -9,6 +9,7 @@ use asl_guard_lease::handler::handle;
 use asl_guard_lease::lease::Leases;
 use asl_guard_lease::model::Clock;
 use asl_guard_lease::store::DynamoDb;
+use asl_guard_lease::tokens::StepFunctions;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
@@ -30,7 +31,8 @@ async fn main() -> Result<(), Error> {
 /// Serves lease requests.
 async fn serve(config: Config) -> Result<(), Error> {
     let db = DynamoDb::from_env(config.table.clone()).await;
-    let leases = Leases::new(db, config, Clock::default());
+    let tokens = StepFunctions::from_env().await;
+    let leases = Leases::new(db, config, Clock::default()).with_tokens(tokens);
     let leases = &leases;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let (payload, context) = event.into_parts();

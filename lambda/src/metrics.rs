@@ -34,7 +34,8 @@ impl Counts {
         let mut c = Counts::default();
         match result {
             Ok(Response::Acquired { .. }) => c.grants = 1,
-            Ok(Response::Wait { .. }) => c.waits = 1,
+            Ok(Response::Wait { .. } | Response::Queued { .. }) => c.waits = 1,
+            Ok(Response::Swept { granted, .. }) => c.grants = *granted,
             Ok(Response::Released | Response::Lost) => c.releases = 1,
             Ok(Response::Reaped { released }) => c.reaps = *released,
             Ok(Response::NotHeld) => {}

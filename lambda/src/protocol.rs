@@ -21,6 +21,8 @@ pub const MAX_HOLDER_BYTES: usize = 256;
 pub const MAX_EXECUTION_BYTES: usize = 1024;
 /// Longest lease id in bytes.
 pub const MAX_LEASE_ID_BYTES: usize = 128;
+/// Longest task token in bytes (Step Functions documents up to 2048; room to spare).
+pub const MAX_TASK_TOKEN_BYTES: usize = 8192;
 
 /// `{"action": "acquire", ...}`: take `weight` units of `semaphore` for `holder`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -38,6 +40,10 @@ pub struct Acquire {
     pub weight: Option<u32>,
     /// Lease length (default from configuration).
     pub lease_seconds: Option<u32>,
+    /// Callback mode: the waiting Task's token, answered once the lease is granted.
+    pub task_token: Option<String>,
+    /// Callback mode: seconds the holder may wait in the queue (required with a token).
+    pub wait_seconds: Option<u32>,
 }
 
 /// `{"action": "release", ...}`: give back the lease `lease_id` of `holder`.
@@ -84,6 +90,8 @@ pub enum Request {
     ReleaseExecution(ReleaseExecution),
     /// Free one finished execution's leases everywhere.
     Reap(StatusChange),
+    /// Hand slots of expired leases to callback waiters on every semaphore with a queue.
+    Sweep,
 }
 
 /// Every answer of the protocol.
@@ -125,6 +133,22 @@ pub enum Response {
         /// Number of leases freed.
         released: u32,
     },
+    /// Callback mode: the holder is queued; its token is answered when a slot is its.
+    Queued {
+        /// 1-based place among the live waiters when it was queued.
+        position: u32,
+        /// Weight held on the semaphore.
+        held: u32,
+        /// Effective limit.
+        limit: u32,
+    },
+    /// The sweep ran over `semaphores` queues and granted `granted` waiters.
+    Swept {
+        /// Semaphores with a queue that were looked at.
+        semaphores: u32,
+        /// Waiters granted.
+        granted: u32,
+    },
 }
 
 /// EventBridge detail-type of the reaper's event.
@@ -150,10 +174,19 @@ pub fn parse(payload: Value) -> Result<Request, LeaseError> {
         "acquire" => Request::Acquire(typed(rest)?),
         "release" => Request::Release(typed(rest)?),
         "releaseExecution" => Request::ReleaseExecution(typed(rest)?),
+        "sweep" => {
+            if let Some(field) = rest.as_object().and_then(|m| m.keys().next()) {
+                return Err(LeaseError::field(field, "is not a field of sweep"));
+            }
+            Request::Sweep
+        }
         other => {
             return Err(LeaseError::field(
                 "action",
-                format!("unknown action {other:?}; expected acquire, release or releaseExecution"),
+                format!(
+                    "unknown action {other:?}; expected acquire, release, releaseExecution \
+                     or sweep"
+                ),
             ))
         }
     };
@@ -210,7 +243,20 @@ fn validate(request: &Request) -> Result<(), LeaseError> {
             name("execution", &a.execution, MAX_EXECUTION_BYTES)?;
             range("limit", a.limit, MAX_LIMIT)?;
             range("weight", a.weight, MAX_LIMIT)?;
-            range("leaseSeconds", a.lease_seconds, MAX_LEASE_SECONDS)
+            range("leaseSeconds", a.lease_seconds, MAX_LEASE_SECONDS)?;
+            range("waitSeconds", a.wait_seconds, MAX_LEASE_SECONDS)?;
+            match (&a.task_token, a.wait_seconds) {
+                (Some(token), Some(_)) => name("taskToken", token, MAX_TASK_TOKEN_BYTES),
+                (Some(_), None) => Err(LeaseError::field(
+                    "waitSeconds",
+                    "is required with taskToken (how long the holder may wait)",
+                )),
+                (None, Some(_)) => Err(LeaseError::field(
+                    "waitSeconds",
+                    "is only meaningful with taskToken (callback mode)",
+                )),
+                (None, None) => Ok(()),
+            }
         }
         Request::Release(r) => {
             name("semaphore", &r.semaphore, MAX_SEMAPHORE_BYTES)?;
@@ -221,7 +267,7 @@ fn validate(request: &Request) -> Result<(), LeaseError> {
             name("semaphore", &r.semaphore, MAX_SEMAPHORE_BYTES)?;
             name("execution", &r.execution, MAX_EXECUTION_BYTES)
         }
-        Request::Reap(_) => Ok(()),
+        Request::Reap(_) | Request::Sweep => Ok(()),
     }
 }
 

@@ -7,7 +7,10 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use crate::model::{Holder, Semaphore, ATTEMPTS, HOLDERS, SEMAPHORES, TTL, VERSION};
+use crate::model::{
+    Delivery, Holder, Semaphore, Waiter, ATTEMPTS, HOLDERS, QUEUE, QUEUE_SEQ, REGISTRY_KEY,
+    SEMAPHORES, TOKEN, TTL, VERSION,
+};
 use crate::store::Update;
 
 /// At most this many expired holders are pruned (or holders removed) per write, keeping each
@@ -69,7 +72,7 @@ fn version_condition(u: &mut Update, seen: &Semaphore) -> String {
 }
 
 /// Removes the listed holders, each only if it still carries the lease id given (fencing).
-/// Returns the old values of the removed entries.
+/// Returns the whole item as it was (its queue tells whether waiters need a hand-off).
 pub fn remove_fenced(key: &str, leases: &[(&str, &str)]) -> Update {
     let mut u = Update {
         key: key.to_string(),
@@ -88,7 +91,7 @@ pub fn remove_fenced(key: &str, leases: &[(&str, &str)]) -> Update {
     }
     u.expression = format!("REMOVE {}", paths.join(", "));
     u.condition = Some(conds.join(" AND "));
-    u.returns = Some(ReturnValue::UpdatedOld);
+    u.returns = Some(ReturnValue::AllOld);
     u
 }
 
@@ -128,4 +131,225 @@ pub fn count_wait(key: &str, ttl: i64) -> Update {
 
 fn name(u: &mut Update, placeholder: &str, value: &str) {
     u.names.insert(placeholder.to_string(), value.to_string());
+}
+
+/// Queues `waiter` under `id` with arrival number `waiter.seq`, on condition that the
+/// version (and presence of the holders map and the queue) is still what `seen` says. Bumps
+/// the version: a grant decided on the older read must not overtake the new waiter.
+pub fn enqueue(key: &str, id: &str, waiter: &Waiter, seen: &Semaphore) -> Update {
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
+    name(&mut u, "#h", HOLDERS);
+    name(&mut u, "#v", VERSION);
+    name(&mut u, "#q", QUEUE);
+    name(&mut u, "#qs", QUEUE_SEQ);
+    let next = seen.version.unwrap_or(0) + 1;
+    u.values
+        .insert(":nv".into(), AttributeValue::N(next.to_string()));
+    u.values
+        .insert(":qs".into(), AttributeValue::N(waiter.seq.to_string()));
+    let set_entry = if seen.has_queue {
+        name(&mut u, "#k", id);
+        u.values.insert(":w".into(), waiter.to_attribute());
+        "#q.#k = :w"
+    } else {
+        let map = HashMap::from([(id.to_string(), waiter.to_attribute())]);
+        u.values.insert(":w".into(), AttributeValue::M(map));
+        "#q = :w"
+    };
+    u.expression = format!("SET {set_entry}, #qs = :qs, #v = :nv");
+    let mut cond = version_condition(&mut u, seen);
+    if !seen.has_queue {
+        cond.push_str(" AND attribute_not_exists(#q)");
+    }
+    u.condition = Some(cond);
+    prune_unused_names(&mut u);
+    u
+}
+
+/// Points a queued holder at its new task token and deadline (a retried acquire), if it is
+/// still queued.
+pub fn retoken(key: &str, id: &str, token: &str, deadline: i64) -> Update {
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
+    name(&mut u, "#q", QUEUE);
+    name(&mut u, "#k", id);
+    name(&mut u, "#tk", "tk");
+    name(&mut u, "#d", "d");
+    u.values
+        .insert(":tk".into(), AttributeValue::S(token.to_string()));
+    u.values
+        .insert(":d".into(), AttributeValue::N(deadline.to_string()));
+    u.expression = "SET #q.#k.#tk = :tk, #q.#k.#d = :d".into();
+    u.condition = Some("attribute_exists(#q.#k)".into());
+    u
+}
+
+/// Claims the answer of a live lease for a new task token: only if the entry still carries
+/// `lease_id` and was not already claimed for this same token.
+pub fn claim(key: &str, id: &str, lease_id: &str, delivery: &Delivery) -> Update {
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
+    name(&mut u, "#h", HOLDERS);
+    name(&mut u, "#k", id);
+    name(&mut u, "#id", "id");
+    name(&mut u, "#tk", "tk");
+    name(&mut u, "#dl", "dl");
+    u.values
+        .insert(":id".into(), AttributeValue::S(lease_id.to_string()));
+    u.values
+        .insert(":tk".into(), AttributeValue::S(delivery.token.clone()));
+    u.values
+        .insert(":dl".into(), AttributeValue::S(delivery.nonce.clone()));
+    u.expression = "SET #h.#k.#tk = :tk, #h.#k.#dl = :dl".into();
+    u.condition =
+        Some("#h.#k.#id = :id AND (attribute_not_exists(#h.#k.#tk) OR #h.#k.#tk <> :tk)".into());
+    u
+}
+
+/// Takes back a callback grant whose token turned out closed: only if the entry still
+/// carries the lease id and the nonce of the claim that answered (or tried to answer) it.
+pub fn take_back(key: &str, id: &str, lease_id: &str, nonce: &str) -> Update {
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
+    name(&mut u, "#h", HOLDERS);
+    name(&mut u, "#k", id);
+    name(&mut u, "#id", "id");
+    name(&mut u, "#dl", "dl");
+    u.values
+        .insert(":id".into(), AttributeValue::S(lease_id.to_string()));
+    u.values
+        .insert(":dl".into(), AttributeValue::S(nonce.to_string()));
+    u.expression = "REMOVE #h.#k".into();
+    u.condition = Some("#h.#k.#id = :id AND #h.#k.#dl = :dl".into());
+    u
+}
+
+/// Moves `grants` from the queue to the holders, drops `dropped` waiters and prunes
+/// `expired` holders, bumping the version, on condition that it is still what `seen` says.
+pub fn promote(
+    key: &str,
+    seen: &Semaphore,
+    grants: &[(&str, Holder)],
+    dropped: &[&str],
+    expired: &[&str],
+) -> Update {
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
+    name(&mut u, "#h", HOLDERS);
+    name(&mut u, "#v", VERSION);
+    name(&mut u, "#q", QUEUE);
+    let next = seen.version.unwrap_or(0) + 1;
+    u.values
+        .insert(":nv".into(), AttributeValue::N(next.to_string()));
+    let mut sets = vec!["#v = :nv".to_string()];
+    let mut removes = Vec::new();
+    if seen.has_holders {
+        for (i, (id, holder)) in grants.iter().enumerate() {
+            name(&mut u, &format!("#g{i}"), id);
+            u.values.insert(format!(":g{i}"), holder.to_attribute());
+            sets.push(format!("#h.#g{i} = :g{i}"));
+        }
+    } else if !grants.is_empty() {
+        let map = grants
+            .iter()
+            .map(|(id, h)| (id.to_string(), h.to_attribute()))
+            .collect();
+        u.values.insert(":gm".into(), AttributeValue::M(map));
+        sets.push("#h = :gm".into());
+    }
+    for (i, (id, _)) in grants.iter().enumerate() {
+        name(&mut u, &format!("#g{i}"), id);
+        removes.push(format!("#q.#g{i}"));
+    }
+    for (i, id) in dropped.iter().enumerate() {
+        name(&mut u, &format!("#d{i}"), id);
+        removes.push(format!("#q.#d{i}"));
+    }
+    for (i, id) in expired.iter().enumerate() {
+        name(&mut u, &format!("#x{i}"), id);
+        removes.push(format!("#h.#x{i}"));
+    }
+    u.expression = format!("SET {}", sets.join(", "));
+    if !removes.is_empty() {
+        u.expression
+            .push_str(&format!(" REMOVE {}", removes.join(", ")));
+    }
+    u.condition = Some(version_condition(&mut u, seen));
+    prune_unused_names(&mut u);
+    u
+}
+
+/// Removes the listed queue entries (an execution's waiters); absent ones are no-ops.
+pub fn remove_waiters(key: &str, ids: &[&str]) -> Update {
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
+    name(&mut u, "#q", QUEUE);
+    let paths: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            name(&mut u, &format!("#k{i}"), id);
+            format!("#q.#k{i}")
+        })
+        .collect();
+    u.expression = format!("REMOVE {}", paths.join(", "));
+    u.condition = Some("attribute_exists(#q)".into());
+    u
+}
+
+/// Stores a holder's latest task token in its waiter record.
+pub fn store_token(key: &str, token: &str, ttl: i64) -> Update {
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
+    name(&mut u, "#tok", TOKEN);
+    name(&mut u, "#t", TTL);
+    u.values
+        .insert(":tok".into(), AttributeValue::S(token.to_string()));
+    u.values
+        .insert(":t".into(), AttributeValue::N(ttl.to_string()));
+    u.expression = "SET #tok = :tok, #t = :t".into();
+    u
+}
+
+/// Adds (`register`) or removes a semaphore name in the registry of queues the sweep visits.
+pub fn registry(semaphore: &str, register: bool) -> Update {
+    let mut u = Update {
+        key: REGISTRY_KEY.to_string(),
+        ..Update::default()
+    };
+    name(&mut u, "#s", SEMAPHORES);
+    u.values
+        .insert(":s".into(), AttributeValue::Ss(vec![semaphore.to_string()]));
+    u.expression = if register {
+        "ADD #s :s"
+    } else {
+        "DELETE #s :s"
+    }
+    .into();
+    u
+}
+
+/// Drops attribute-name placeholders that neither expression uses (DynamoDB refuses them).
+fn prune_unused_names(u: &mut Update) {
+    let text = format!("{} {}", u.expression, u.condition.as_deref().unwrap_or(""));
+    let used: std::collections::HashSet<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '#'))
+        .collect();
+    u.names
+        .retain(|placeholder, _| used.contains(placeholder.as_str()));
 }

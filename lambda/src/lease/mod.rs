@@ -1,9 +1,11 @@
-//! The lease operations: acquire here, release and reaping in `release.rs`, waiting in `wait.rs`.
+//! The lease operations: acquire here, release and reaping in `release.rs`, polling waits in
+//! `wait.rs`, and the callback queue with its hand-off in `handoff.rs`.
 //!
 //! Every decision is taken on a strongly consistent read and committed by one `UpdateItem`
 //! whose condition fails if the read is stale, so no interleaving can exceed the limit.
 
 mod expr;
+mod handoff;
 mod release;
 mod wait;
 
@@ -15,6 +17,7 @@ use crate::error::LeaseError;
 use crate::model::{execution_key, semaphore_key, Clock, Holder, Semaphore};
 use crate::protocol::{Acquire, Response};
 use crate::store::{jitter_ms, with_retries, Db, DbError};
+use crate::tokens::{NoTokens, Tokens};
 
 /// Reads and conditional writes tried before a contended acquire answers `wait`.
 pub const CONTENTION_ROUNDS: u32 = 8;
@@ -23,25 +26,49 @@ pub const ITEM_BUDGET_BYTES: usize = 350_000;
 /// How long the execution index outlives the lease that last touched it.
 pub const INDEX_GRACE_SECONDS: i64 = 86_400;
 
-/// The lease manager: a DynamoDB handle, the configuration and a clock.
+/// The lease manager: a DynamoDB handle, the configuration, a clock, and what answers task
+/// tokens in callback mode.
 #[derive(Debug, Clone)]
-pub struct Leases<D> {
+pub struct Leases<D, T = NoTokens> {
     /// Storage.
     pub db: D,
     /// Validated configuration.
     pub config: Config,
     /// Time source (adjustable in tests).
     pub clock: Clock,
+    /// Answers task tokens (callback mode).
+    pub tokens: T,
 }
 
-impl<D: Db> Leases<D> {
-    /// Creates a manager.
+impl<D: Db> Leases<D, NoTokens> {
+    /// Creates a manager that serves polling requests only (see [`Leases::with_tokens`]).
     pub fn new(db: D, config: Config, clock: Clock) -> Self {
-        Leases { db, config, clock }
+        Leases {
+            db,
+            config,
+            clock,
+            tokens: NoTokens,
+        }
+    }
+}
+
+impl<D: Db, T: Tokens> Leases<D, T> {
+    /// The same manager answering task tokens through `tokens`.
+    pub fn with_tokens<U: Tokens>(self, tokens: U) -> Leases<D, U> {
+        Leases {
+            db: self.db,
+            config: self.config,
+            clock: self.clock,
+            tokens,
+        }
     }
 
-    /// Takes a lease, returns the holder's live lease again, or answers `wait`.
+    /// Takes a lease, returns the holder's live lease again, or answers `wait`; with a task
+    /// token, grants at once or queues the holder (see `handoff.rs`).
     pub async fn acquire(&self, req: &Acquire) -> Result<Response, LeaseError> {
+        if let (Some(token), Some(wait)) = (&req.task_token, req.wait_seconds) {
+            return self.acquire_callback(req, token, wait).await;
+        }
         let key = semaphore_key(&req.semaphore);
         let mut indexed = false;
         let mut seen = (0, req.limit.unwrap_or(self.config.default_limit));
@@ -63,6 +90,12 @@ impl<D: Db> Leases<D> {
                     "weight",
                     format!("{weight} exceeds limit {limit}"),
                 ));
+            }
+            if !sem.waiting(now).is_empty() {
+                if let Err(e) = self.promote(&req.semaphore).await {
+                    tracing::warn!(error = %e, "handing slots to callback waiters failed");
+                }
+                return Ok(self.wait(req, held, limit).await);
             }
             if held.saturating_add(weight) > limit || !fits(&sem, now, req) {
                 return Ok(self.wait(req, held, limit).await);
@@ -89,7 +122,10 @@ impl<D: Db> Leases<D> {
     }
 
     /// Consistent read of a semaphore, retried on transient errors.
-    async fn read(&self, name: &str) -> Result<Result<Semaphore, LeaseError>, Unavailable> {
+    pub(super) async fn read(
+        &self,
+        name: &str,
+    ) -> Result<Result<Semaphore, LeaseError>, Unavailable> {
         let key = semaphore_key(name);
         match with_retries(|| self.db.get(&key)).await {
             Ok(item) => Ok(Semaphore::from_item(name, item.as_ref())),
@@ -99,7 +135,7 @@ impl<D: Db> Leases<D> {
     }
 
     /// Writes the execution index before the grant, so the reaper can never miss a holder.
-    async fn index(&self, req: &Acquire, now: i64) -> Result<(), DbError> {
+    pub(super) async fn index(&self, req: &Acquire, now: i64) -> Result<(), DbError> {
         let ttl = now + i64::from(self.lease_seconds(req)) + INDEX_GRACE_SECONDS;
         let update = expr::index(&execution_key(&req.execution), &req.semaphore, ttl);
         with_retries(|| self.db.update(update.clone()))
@@ -107,7 +143,7 @@ impl<D: Db> Leases<D> {
             .map(|_| ())
     }
 
-    async fn commit(
+    pub(super) async fn commit(
         &self,
         key: &str,
         req: &Acquire,
@@ -127,7 +163,7 @@ impl<D: Db> Leases<D> {
             .map(|_| ())
     }
 
-    fn new_holder(&self, req: &Acquire, weight: u32, now: i64) -> Holder {
+    pub(super) fn new_holder(&self, req: &Acquire, weight: u32, now: i64) -> Holder {
         let expires_at = now + i64::from(self.lease_seconds(req));
         Holder {
             lease_id: new_lease_id(expires_at),
@@ -135,19 +171,20 @@ impl<D: Db> Leases<D> {
             expires_at,
             execution: req.execution.clone(),
             granted_at: now,
+            delivery: None,
         }
     }
 
-    fn lease_seconds(&self, req: &Acquire) -> u32 {
+    pub(super) fn lease_seconds(&self, req: &Acquire) -> u32 {
         req.lease_seconds
             .unwrap_or(self.config.default_lease_seconds)
     }
 }
 
 /// Marker: DynamoDB stayed unavailable after retries.
-struct Unavailable;
+pub(super) struct Unavailable;
 
-fn acquired(h: &Holder, held: u32, limit: u32) -> Response {
+pub(super) fn acquired(h: &Holder, held: u32, limit: u32) -> Response {
     Response::Acquired {
         lease_id: h.lease_id.clone(),
         expires_at: h.expires_at,
@@ -157,14 +194,15 @@ fn acquired(h: &Holder, held: u32, limit: u32) -> Response {
 }
 
 /// True when adding the request's entry keeps the live holders within the item budget.
-fn fits(sem: &Semaphore, now: i64, req: &Acquire) -> bool {
+pub(super) fn fits(sem: &Semaphore, now: i64, req: &Acquire) -> bool {
     let live: usize = sem
         .holders
         .iter()
         .filter(|(_, h)| h.live(now))
         .map(|(id, h)| h.approx_bytes(id))
         .sum();
-    live + req.holder.len() + req.execution.len() + 80 <= ITEM_BUDGET_BYTES
+    let queued: usize = sem.queue.iter().map(|(id, w)| w.approx_bytes(id)).sum();
+    live + queued + req.holder.len() + req.execution.len() + 80 <= ITEM_BUDGET_BYTES
 }
 
 /// A random lease id that also carries its expiry, so a failed release can tell an expired

@@ -7,9 +7,10 @@
 
 use super::{expr, lease_id_expiry, Leases, CONTENTION_ROUNDS, PATHS_PER_WRITE};
 use crate::error::LeaseError;
-use crate::model::{execution_key, semaphore_key, Holder, HOLDERS, SEMAPHORES};
+use crate::model::{execution_key, semaphore_key, Holder, HOLDERS, QUEUE, SEMAPHORES};
 use crate::protocol::{Release, Response, StatusChange};
 use crate::store::{jitter_ms, with_retries, Db, DbError, Item};
+use crate::tokens::Tokens;
 
 /// Clock skew allowed between Step Functions' `stopDate` and this function's clock.
 pub const STOP_SLACK_SECONDS: i64 = 5;
@@ -23,17 +24,25 @@ pub const TERMINAL: &[&str] = &[
     "PENDING_REDRIVE",
 ];
 
-impl<D: Db> Leases<D> {
-    /// Releases one lease: `released`, `lost` (it had expired) or `not_held`. One request.
+impl<D: Db, T: Tokens> Leases<D, T> {
+    /// Releases one lease: `released`, `lost` (it had expired) or `not_held`. One request,
+    /// then a hand-off to callback waiters if the item had a queue.
     pub async fn release(&self, req: &Release) -> Result<Response, LeaseError> {
         let key = semaphore_key(&req.semaphore);
         let update = expr::remove_fenced(&key, &[(&req.holder, &req.lease_id)]);
         let now = self.clock.now();
         match with_retries(|| self.db.update(update.clone())).await {
-            Ok(old) => match old_holder(old.as_ref(), &req.holder) {
-                Some(h) if !h.live(now) => Ok(Response::Lost),
-                _ => Ok(Response::Released),
-            },
+            Ok(old) => {
+                if has_queue(old.as_ref()) {
+                    if let Err(e) = self.promote(&req.semaphore).await {
+                        tracing::warn!(error = %e, "handing the slot to a waiter failed");
+                    }
+                }
+                match old_holder(old.as_ref(), &req.holder) {
+                    Some(h) if !h.live(now) => Ok(Response::Lost),
+                    _ => Ok(Response::Released),
+                }
+            }
             Err(DbError::ConditionFailed) => match lease_id_expiry(&req.lease_id) {
                 Some(exp) if exp <= now => Ok(Response::Lost),
                 _ => Ok(Response::NotHeld),
@@ -42,8 +51,9 @@ impl<D: Db> Leases<D> {
         }
     }
 
-    /// Frees every lease `execution` holds on `semaphore` that was granted no later than
-    /// `granted_by` (all of them when `None`); returns how many were removed.
+    /// Frees every lease `execution` holds on `semaphore` that was asked for no later than
+    /// `granted_by` (all of them when `None`), and drops its callback waiters likewise;
+    /// returns how many leases were removed. Freed units go to other waiters.
     pub async fn release_execution(
         &self,
         semaphore: &str,
@@ -55,6 +65,21 @@ impl<D: Db> Leases<D> {
         while conflicts < CONTENTION_ROUNDS {
             let item = with_retries(|| self.db.get(&key)).await.map_err(failure)?;
             let sem = crate::model::Semaphore::from_item(semaphore, item.as_ref())?;
+            let waiters: Vec<&str> = sem
+                .queue
+                .iter()
+                .filter(|(_, w)| w.execution == execution)
+                .filter(|(_, w)| granted_by.is_none_or(|t| w.queued_at <= t))
+                .map(|(id, _)| id.as_str())
+                .take(PATHS_PER_WRITE)
+                .collect();
+            if !waiters.is_empty() {
+                let update = expr::remove_waiters(&key, &waiters);
+                match with_retries(|| self.db.update(update.clone())).await {
+                    Ok(_) | Err(DbError::ConditionFailed) => {}
+                    Err(e) => return Err(failure(e)),
+                }
+            }
             let mine: Vec<(&str, &str)> = sem
                 .holders
                 .iter()
@@ -63,8 +88,17 @@ impl<D: Db> Leases<D> {
                 .map(|(id, h)| (id.as_str(), h.lease_id.as_str()))
                 .take(PATHS_PER_WRITE)
                 .collect();
-            if mine.is_empty() {
+            if mine.is_empty() && waiters.is_empty() {
+                if !sem.queue.is_empty() {
+                    if let Err(e) = self.promote(semaphore).await {
+                        tracing::warn!(error = %e, "handing freed slots to waiters failed");
+                    }
+                }
                 return Ok(released);
+            }
+            if mine.is_empty() {
+                conflicts += 1;
+                continue;
             }
             let update = expr::remove_fenced(&key, &mine);
             match with_retries(|| self.db.update(update.clone())).await {
@@ -105,6 +139,13 @@ impl<D: Db> Leases<D> {
         }
         Ok(Response::Reaped { released })
     }
+}
+
+/// True when the item as it was before a write had callback waiters.
+fn has_queue(old: Option<&Item>) -> bool {
+    old.and_then(|item| item.get(QUEUE))
+        .and_then(|q| q.as_m().ok())
+        .is_some_and(|q| !q.is_empty())
 }
 
 fn old_holder(old: Option<&Item>, holder: &str) -> Option<Holder> {

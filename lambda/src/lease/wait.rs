@@ -10,6 +10,7 @@ use crate::model::waiter_key;
 use crate::model::ATTEMPTS;
 use crate::protocol::{Acquire, Response};
 use crate::store::{with_retries, Db};
+use crate::tokens::Tokens;
 
 /// How long a waiter record outlives its last wait.
 const WAITER_TTL_SECONDS: i64 = 86_400;
@@ -24,7 +25,7 @@ pub fn backoff(attempt: u32, cap: u32) -> u32 {
     rand::random_range(floor..=ceiling)
 }
 
-impl<D: Db> Leases<D> {
+impl<D: Db, T: Tokens> Leases<D, T> {
     /// The `wait` answer for a full semaphore, after counting this holder's wait.
     pub(super) async fn wait(&self, req: &Acquire, held: u32, limit: u32) -> Response {
         let attempt = self.count_wait(req).await.unwrap_or(1);

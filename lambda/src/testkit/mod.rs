@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::store::{Db, DbError, Item, Update};
+use crate::tokens::{TokenError, Tokens};
 
 /// Counts the requests made and the items read through it.
 #[derive(Debug, Default)]
@@ -163,5 +164,101 @@ impl<D: Db> Db for &D {
 
     async fn delete(&self, key: &str) -> Result<(), DbError> {
         (**self).delete(key).await
+    }
+}
+
+/// What a [`RecordingTokens`] received for one token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenAnswer {
+    /// `SendTaskSuccess` with this output.
+    Success(serde_json::Value),
+    /// `SendTaskFailure` with this error name.
+    Failure(String),
+}
+
+#[derive(Debug, Default)]
+struct TokenLog {
+    answers: Vec<(String, TokenAnswer)>,
+    closed: std::collections::HashSet<String>,
+    lose: usize,
+    refuse: usize,
+}
+
+/// Stands in for Step Functions in callback tests, with its rules: a token takes exactly one
+/// answer, after which (or after [`RecordingTokens::close`], a timed-out or stopped Task)
+/// every answer fails as closed. Can also lose responses or fail with an unknown outcome.
+#[derive(Debug, Clone, Default)]
+pub struct RecordingTokens {
+    log: std::sync::Arc<Mutex<TokenLog>>,
+}
+
+impl RecordingTokens {
+    /// A recorder with no answers yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Closes `token` as a timed-out or stopped Task would.
+    pub fn close(&self, token: &str) {
+        self.lock().closed.insert(token.to_string());
+    }
+
+    /// The next `n` answers arrive but their responses are lost (outcome unknown).
+    pub fn lose_responses(&self, n: usize) {
+        self.lock().lose = n;
+    }
+
+    /// The next `n` answers fail before arriving (outcome unknown).
+    pub fn refuse(&self, n: usize) {
+        self.lock().refuse = n;
+    }
+
+    /// Every answer delivered, in order.
+    pub fn answers(&self) -> Vec<(String, TokenAnswer)> {
+        self.lock().answers.clone()
+    }
+
+    /// The answer `token` received, if any.
+    pub fn answer_of(&self, token: &str) -> Option<TokenAnswer> {
+        let log = self.lock();
+        log.answers
+            .iter()
+            .find(|(t, _)| t == token)
+            .map(|(_, a)| a.clone())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TokenLog> {
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn deliver(&self, token: &str, answer: TokenAnswer) -> Result<(), TokenError> {
+        let mut log = self.lock();
+        if log.refuse > 0 {
+            log.refuse -= 1;
+            return Err(TokenError::Unknown("connection refused".into()));
+        }
+        if log.closed.contains(token) {
+            return Err(TokenError::Closed("TaskTimedOut".into()));
+        }
+        log.closed.insert(token.to_string());
+        log.answers.push((token.to_string(), answer));
+        if log.lose > 0 {
+            log.lose -= 1;
+            return Err(TokenError::Unknown("response lost".into()));
+        }
+        Ok(())
+    }
+}
+
+impl Tokens for RecordingTokens {
+    async fn succeed(&self, token: &str, output: String) -> Result<(), TokenError> {
+        let value = serde_json::from_str(&output).unwrap_or(serde_json::Value::Null);
+        self.deliver(token, TokenAnswer::Success(value))
+    }
+
+    async fn fail(&self, token: &str, error: &str, _cause: &str) -> Result<(), TokenError> {
+        self.deliver(token, TokenAnswer::Failure(error.to_string()))
     }
 }

@@ -11,6 +11,7 @@ use asl_guard_lease::lease::Leases;
 use asl_guard_lease::model::Clock;
 use asl_guard_lease::protocol::Response;
 use asl_guard_lease::store::{Db, DynamoDb, KEY};
+use asl_guard_lease::tokens::Tokens;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
@@ -120,7 +121,10 @@ pub async fn leases(test: &str, default_limit: u32) -> Leases<DynamoDb> {
 }
 
 /// Sends a JSON payload through the parser and handler.
-pub async fn call<D: Db>(leases: &Leases<D>, payload: Value) -> Result<Response, LeaseError> {
+pub async fn call<D: Db, T: Tokens>(
+    leases: &Leases<D, T>,
+    payload: Value,
+) -> Result<Response, LeaseError> {
     handle(leases, payload, "test-request", false).await
 }
 
@@ -150,7 +154,7 @@ pub async fn item_count(client: &Client, table: &str) -> usize {
 }
 
 /// Live weight on a semaphore as the manager computes it.
-pub async fn held<D: Db>(leases: &Leases<D>, semaphore: &str) -> u32 {
+pub async fn held<D: Db, T: Tokens>(leases: &Leases<D, T>, semaphore: &str) -> u32 {
     let key = asl_guard_lease::model::semaphore_key(semaphore);
     let item = leases.db.get(&key).await.expect("get");
     asl_guard_lease::model::Semaphore::from_item(semaphore, item.as_ref())

@@ -223,6 +223,7 @@ async fn fill(client: &Client, table: &str, held: usize) -> Result<f64, BoxError
             expires_at: exp,
             execution: EXEC.into(),
             granted_at: exp - 3600,
+            delivery: None,
         };
         bytes += h.approx_bytes(&id);
         holders.insert(id, h.to_attribute());
