@@ -10,7 +10,8 @@ only), and that the wrapped definition is taken from `result.definition`.
 
 When an asl-guard binary is found (ASL_GUARD, PATH, or {release,debug} under
 $CARGO_TARGET_DIR or the repository's target/), the example's query is also sent to it with the
-definition rendered, and its answer must carry a definition.
+definition rendered, and its answer must carry a definition (with `wait =
+"callback"`, a `.waitForTaskToken` acquire).
 
 Prints one line per check and `external-example: N passed, M failed`; exits 1
 on any failure.
@@ -122,6 +123,7 @@ def run_binary(checks: Checks, binary: str, query: dict[str, str], template: str
         "function": "arn:aws:lambda:eu-west-1:123456789012:function:asl-guard-lease-manager",
         "limit": "5",
         "max_wait": json.loads(query["max_wait"]),
+        "wait": json.loads(query.get("wait", '"poll"')),
         "format": json.loads(query["format"]),
     }
     probe = {k: v for k, v in probe.items() if k in query}
@@ -152,6 +154,28 @@ def run_binary(checks: Checks, binary: str, query: dict[str, str], template: str
         checks.check("its answer is a string map with a definition", False, str(err))
         return
     checks.check("its answer is a string map with a definition", ok)
+    if probe.get("wait") == "callback":
+        acquire = wrapped_acquire(wrapped)
+        checks.check(
+            "with wait = callback the guard acquires through .waitForTaskToken",
+            acquire is not None and acquire.get("Resource", "").endswith(":lambda:invoke.waitForTaskToken"),
+            f"acquire state: {json.dumps(acquire)[:300]}",
+        )
+
+
+def wrapped_acquire(definition: dict) -> dict | None:
+    """The guard's acquire Task, at the top level or inside a Map's ItemProcessor."""
+    for state in definition.get("States", {}).values():
+        if not isinstance(state, dict):
+            continue
+        if state.get("Comment", "").startswith("asl-guard/acquire "):
+            return state
+        inner = state.get("ItemProcessor", state.get("Iterator"))
+        if isinstance(inner, dict):
+            found = wrapped_acquire(inner)
+            if found is not None:
+                return found
+    return None
 
 
 def main() -> int:
@@ -231,6 +255,8 @@ def main() -> int:
     else:
         print("skip asl-guard external accepts the example's query: no asl-guard binary found (set ASL_GUARD)")
         print("skip its answer is a string map with a definition: no asl-guard binary found")
+        if query.get("wait", "").strip() == '"callback"':
+            print("skip with wait = callback the guard acquires through .waitForTaskToken: no binary")
 
     print(f"external-example: {checks.passed} passed, {checks.failed} failed")
     return 0 if checks.failed == 0 else 1
