@@ -7,13 +7,14 @@
 //!
 //! # Data model
 //!
-//! One table, string partition key `pk`, TTL attribute `ttl`. Three kinds of item:
+//! One table, string partition key `pk`, TTL attribute `ttl`. Four kinds of item:
 //!
 //! | key | attributes | deleted by |
 //! |---|---|---|
 //! | `sem#<semaphore>` | `holders` (map: holder id -> `{id, w, exp, ex, at}`), `ver`, optional `limit` | never (holds the stored limit) |
 //! | `exec#<execution ARN>` | `sems` (string set of semaphores touched), `ttl` | the reaper, or TTL |
-//! | `wait#<semaphore>\x1f<holder>` | `n` (waits so far), `ttl` | TTL |
+//! | `wait#<semaphore>\x1f<holder>` | `n` (waits so far) or `tok` (latest task token), `ttl` | TTL |
+//! | `queues` | `sems` (string set of semaphores with callback waiters) | never |
 //!
 //! **Acquire** (uncontended: 3 requests, 1 item read): a consistent `GetItem` of the
 //! semaphore; if the holder already has a live entry, that lease is answered again
@@ -67,6 +68,75 @@
 //!
 //! Waiting holders back off by the count in their own `wait#` item: it never grows the
 //! semaphore item, never counts toward `held`, and does not contend with grants.
+//!
+//! # Callback mode: waiting without polling
+//!
+//! With a `taskToken`, acquire answers through the token instead of the return value. The
+//! semaphore item gains a queue `q` (holder id -> `{s, d, w, ex, tk, at, l?, ls?}`: arrival
+//! number, deadline, weight, execution, token digest, queue time, requested limit and lease
+//! length) and an arrival counter `qs`; the full token sits in the holder's `wait#` record
+//! (`tok`), because tokens are long and the item only needs to tell tokens apart. Callback
+//! grants carry `tk` (digest of the token answered) and `dl` (nonce of the claim) on their
+//! holder entry. The registry item `queues` lists semaphores that have had waiters.
+//!
+//! **Acquire with a token.** (1) If the holder already has a live lease: if it was claimed
+//! for this same token, answer nothing more (a duplicate invocation); otherwise *claim* it
+//! for the new token (`SET tk, dl` conditioned on the lease id and on `tk` differing) and
+//! answer. (2) If no live waiter is queued and the weight fits: grant as in polling mode,
+//! with `tk`/`dl` set in the same version-conditioned write, then answer. (3) Otherwise:
+//! write the token into `wait#`, add the semaphore to the registry, then queue the holder
+//! with a version-conditioned write that also bumps `ver` (a retried acquire of a queued
+//! holder only points its entry at the new token and deadline), and finally run a
+//! *promotion* itself.
+//!
+//! **Promotion** (after every release whose old item had a queue, every releaseExecution
+//! and reaping, every queueing, and the sweep): read; drop waiters past their deadline; take
+//! the oldest live waiters in arrival order while they fit, stopping at the first that does
+//! not; move them to `holders` (new lease ids, `tk` from the queue entry, fresh `dl`) and
+//! prune expired holders, all in one write conditioned on `ver`, which it bumps. Then, for
+//! each promoted holder, read the token from `wait#` and answer it if its digest equals the
+//! entry's `tk`.
+//!
+//! **Answering.** `SendTaskSuccess` either succeeds, fails with a *closed* token
+//! (`TaskTimedOut`, `TaskDoesNotExist`, `InvalidToken`: the Task timed out, was stopped or
+//! was answered), or ends with an unknown outcome (throttling, timeouts; a closed error on a
+//! retry also counts as unknown, since the lost first attempt may have closed it). On
+//! *closed*, the grant is *taken back*: `REMOVE holders.<id>` conditioned on the lease id
+//! and on `dl` being this claim's nonce, and promotion runs again. On *unknown*, the grant
+//! stays; an immediate grant then fails the invocation with `Lease.Unavailable`, so the
+//! guard retries with a new token, which step (1) claims and answers.
+//!
+//! **Why this is safe.**
+//! - *Limit*: queueing, promotion and granting all add weight only in writes conditioned on
+//!   the version read, and all bump it, so the polling-mode argument (invariant 1) covers
+//!   them; claims and take-backs add no weight.
+//! - *One grant per waiter*: two promotions racing over one waiter read the same version;
+//!   only one write succeeds, the other re-reads and finds the waiter gone from the queue.
+//!   Two releases racing therefore answer a waiter once.
+//! - *One answer per claim, no wrong take-back*: only the write that claimed (`dl`) answers,
+//!   and a take-back is fenced on that `dl`. If a retried acquire has meanwhile re-claimed
+//!   the lease for its newer token, the old claim's take-back fails its condition and the
+//!   lease stays with the Task that the newer token belongs to. A promotion that finds a
+//!   newer token in `wait#` than the entry's `tk` does not answer: the acquire that wrote it
+//!   will find the live lease and claim it (or, if it ran first, already pointed the queue
+//!   entry at it).
+//! - *A timed-out waiter takes no slot*: it is dropped at its deadline (`d` = queue time +
+//!   `waitSeconds`; the Task's `TimeoutSeconds` is the same bound and started earlier), and a
+//!   grant racing with the timeout meets a closed token and is taken back.
+//! - *No lost waiter*: a waiter queued after a release's removal runs its own promotion, which
+//!   reads after its queueing write and so sees the freed units; a release that comes later
+//!   sees the waiter in its old item and promotes.
+//! - *Stopped executions*: releaseExecution and the reaper drop the execution's queue
+//!   entries (`at` no later than the stop, as for leases) and free its leases, then promote.
+//!   A waiter promoted just before the stop keeps its queue time as `at`, so the reaper frees
+//!   it; an answer to its closed token is taken back anyway.
+//! - *Bounded loss*: if the function dies between a promotion's write and its answer, the
+//!   holder's Task times out (`Lease.WaitTimeout`) while its lease stays until the reaper
+//!   (when the execution ends) or expiry frees it, as for any crashed holder.
+//! - *The sweep* visits the registry, so expired leases reach waiters even when no release
+//!   comes. It forgets a semaphore whose queue it found empty; a waiter queued at that very
+//!   moment is still served by releases and its own promotion, and the next waiter queued on
+//!   that semaphore registers it again.
 //!
 //! Why no sort key, GSI or one item per lease: counting items would need a query whose cost
 //! grows with the holders, and a per-lease item plus a counter needs a transaction to stay
