@@ -1,5 +1,6 @@
 //! The shared corpus of public ASL definitions: every valid definition is wrapped around each
-//! of its Task states in turn; the result must pass `check`, the independent validator
+//! of its Task states in turn, once with a polling guard and once with a callback guard; each
+//! result must pass `check`, the independent validator
 //! asl-validator (when the original passes it), a structural test that every path from the
 //! region entry to a state outside it passes exactly one release, and `unwrap` must give the
 //! original back. Invalid files must give a clean error.
@@ -13,13 +14,68 @@ use std::process::Command;
 use asl_guard::check::{lint, CheckOptions, Severity};
 use asl_guard::model::{Definition, StateType};
 use asl_guard::region::RegionSpec;
-use asl_guard::rewrite::{unwrap_all, wrap, GuardOptions};
+use asl_guard::rewrite::{unwrap_all, wrap, GuardOptions, WaitMode};
 use asl_guard::{emit, rewrite};
 
 struct Case {
     file: PathBuf,
     task: String,
+    mode: &'static str,
     wrapped: Definition,
+}
+
+/// The guard options of each waiting mode, named for messages.
+fn modes() -> [(&'static str, GuardOptions); 2] {
+    let callback = GuardOptions {
+        wait: WaitMode::Callback,
+        ..GuardOptions::default()
+    };
+    [("poll", GuardOptions::default()), ("callback", callback)]
+}
+
+/// Wraps one region and runs every structural check on the result; returns the wrapped
+/// definition, or `None` after recording why the wrap failed.
+fn wrap_and_check(
+    def: &Definition,
+    spec: &RegionSpec,
+    opts: &GuardOptions,
+    what: &str,
+    failures: &mut Vec<String>,
+) -> Option<Definition> {
+    let w = match wrap(def, spec, opts) {
+        Ok(w) => w,
+        Err(e) => {
+            failures.push(format!("{what}: {e}"));
+            return None;
+        }
+    };
+    let errors: Vec<String> = lint(&w.definition, CheckOptions::default())
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error && f.rule.starts_with("guard"))
+        .map(|f| f.to_string())
+        .collect();
+    if !errors.is_empty() {
+        failures.push(format!("{what}: check: {errors:?}"));
+    }
+    let v = common::release_violations(
+        &w.definition,
+        &w.region.scope,
+        &w.region.entry,
+        &w.region.states,
+    );
+    if !v.is_empty() {
+        failures.push(format!("{what}: {v:?}"));
+    }
+    match unwrap_all(&w.definition) {
+        Ok(u) if u.root == def.root && emit::to_json(&u.root, 2) == emit::to_json(&def.root, 2) => {
+        }
+        _ => failures.push(format!("{what}: unwrap differs")),
+    }
+    let again = wrap(&w.definition, spec, opts);
+    if again.map(|a| a.definition.root) != Ok(w.definition.root.clone()) {
+        failures.push(format!("{what}: wrapping twice differs"));
+    }
+    Some(w.definition)
 }
 
 fn tasks(def: &Definition) -> Vec<String> {
@@ -91,43 +147,16 @@ fn corpus_wraps_every_task_and_each_result_is_sound() {
                 around: vec![task.clone()],
                 through: None,
             };
-            match wrap(&def, &spec, &GuardOptions::default()) {
-                Ok(w) => {
-                    let name = file.display();
-                    let errors: Vec<String> = lint(&w.definition, CheckOptions::default())
-                        .into_iter()
-                        .filter(|f| f.severity == Severity::Error && f.rule.starts_with("guard"))
-                        .map(|f| f.to_string())
-                        .collect();
-                    if !errors.is_empty() {
-                        failures.push(format!("{name} around '{task}': check: {errors:?}"));
-                    }
-                    let v = common::release_violations(
-                        &w.definition,
-                        &w.region.scope,
-                        &w.region.entry,
-                        &w.region.states,
-                    );
-                    if !v.is_empty() {
-                        failures.push(format!("{name} around '{task}': {v:?}"));
-                    }
-                    match unwrap_all(&w.definition) {
-                        Ok(u)
-                            if u.root == def.root
-                                && emit::to_json(&u.root, 2) == emit::to_json(&def.root, 2) => {}
-                        _ => failures.push(format!("{name} around '{task}': unwrap differs")),
-                    }
-                    let again = wrap(&w.definition, &spec, &GuardOptions::default());
-                    if again.map(|a| a.definition.root) != Ok(w.definition.root.clone()) {
-                        failures.push(format!("{name} around '{task}': wrapping twice differs"));
-                    }
+            for (mode, opts) in modes() {
+                let what = format!("{} around '{task}' ({mode})", file.display());
+                if let Some(wrapped) = wrap_and_check(&def, &spec, &opts, &what, &mut failures) {
                     cases.push(Case {
                         file: file.clone(),
-                        task,
-                        wrapped: w.definition,
+                        task: task.clone(),
+                        mode,
+                        wrapped,
                     });
                 }
-                Err(e) => failures.push(format!("{} around '{task}': {e}", file.display())),
             }
         }
     }
@@ -142,10 +171,15 @@ fn corpus_wraps_every_task_and_each_result_is_sound() {
         failures.len(),
         failures.join("\n")
     );
+    let callbacks = cases.iter().filter(|c| c.mode == "callback").count();
+    assert_eq!(
+        callbacks * 2,
+        cases.len(),
+        "every Task is wrapped in both modes"
+    );
     assert!(
-        cases.len() > 300,
-        "expected several hundred Task states, wrapped {}",
-        cases.len()
+        callbacks > 300,
+        "expected several hundred Task states, wrapped {callbacks}"
     );
     validate_independently(&cases);
 }
@@ -195,7 +229,10 @@ fn validate_independently(cases: &[Case]) {
     let failed: Vec<String> = wrapped_files
         .iter()
         .filter(|(_, p)| results.get(p) != Some(&true))
-        .map(|(i, _)| format!("{} around '{}'", cases[*i].file.display(), cases[*i].task))
+        .map(|(i, _)| {
+            let c = &cases[*i];
+            format!("{} around '{}' ({})", c.file.display(), c.task, c.mode)
+        })
         .collect();
     eprintln!(
         "asl-validator: {} of {} originals valid; {} wrapped definitions checked, {} invalid",
@@ -205,7 +242,7 @@ fn validate_independently(cases: &[Case]) {
         failed.len()
     );
     assert!(
-        wrapped_files.len() > 200,
+        wrapped_files.len() > 400,
         "too few wrapped definitions validated: {}",
         wrapped_files.len()
     );

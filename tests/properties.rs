@@ -1,13 +1,14 @@
 //! Property tests on generated definitions (random scopes, Choices, Catches, End states) and
-//! on mutated corpus files: no input makes asl-guard panic; every successful wrap passes the
-//! guard rules, releases exactly once on every path out, and unwraps to the original.
+//! on mutated corpus files: no input makes asl-guard panic; every successful wrap, with a
+//! polling or a callback guard, passes the guard rules, releases exactly once on every path
+//! out, unwraps to the original and stays the same when wrapped again.
 
 mod common;
 
 use asl_guard::check::{lint, CheckOptions, Severity};
 use asl_guard::model::Definition;
 use asl_guard::region::RegionSpec;
-use asl_guard::rewrite::{unwrap_all, wrap, GuardOptions};
+use asl_guard::rewrite::{unwrap_all, wrap, GuardOptions, WaitMode};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
@@ -129,8 +130,18 @@ static WRAPPED: AtomicUsize = AtomicUsize::new(0);
 static TRIED: AtomicUsize = AtomicUsize::new(0);
 
 fn assert_sound(def: &Definition, spec: &RegionSpec) {
+    for wait in [WaitMode::Poll, WaitMode::Callback] {
+        let opts = GuardOptions {
+            wait,
+            ..GuardOptions::default()
+        };
+        assert_sound_with(def, spec, &opts);
+    }
+}
+
+fn assert_sound_with(def: &Definition, spec: &RegionSpec, opts: &GuardOptions) {
     TRIED.fetch_add(1, Ordering::Relaxed);
-    let Ok(w) = wrap(def, spec, &GuardOptions::default()) else {
+    let Ok(w) = wrap(def, spec, opts) else {
         return;
     };
     WRAPPED.fetch_add(1, Ordering::Relaxed);
@@ -139,17 +150,22 @@ fn assert_sound(def: &Definition, spec: &RegionSpec) {
         .filter(|f| f.severity == Severity::Error && f.rule.starts_with("guard"))
         .map(|f| f.to_string())
         .collect();
-    assert!(errors.is_empty(), "{spec:?}: {errors:?}");
+    assert!(errors.is_empty(), "{spec:?} {:?}: {errors:?}", opts.wait);
     let v = common::release_violations(
         &w.definition,
         &w.region.scope,
         &w.region.entry,
         &w.region.states,
     );
-    assert!(v.is_empty(), "{spec:?}: {v:?}\n{}", w.definition.root);
+    assert!(
+        v.is_empty(),
+        "{spec:?} {:?}: {v:?}\n{}",
+        opts.wait,
+        w.definition.root
+    );
     let back = unwrap_all(&w.definition).expect("a fresh guard unwraps");
     assert_eq!(back.root, def.root);
-    let twice = wrap(&w.definition, spec, &GuardOptions::default()).expect("rewrap works");
+    let twice = wrap(&w.definition, spec, opts).expect("rewrap works");
     assert_eq!(twice.definition.root, w.definition.root);
 }
 
@@ -194,7 +210,9 @@ proptest! {
             let _ = lint(&def, CheckOptions::default());
             if let Some(name) = all_names(&def).get(cut % 7) {
                 let spec = RegionSpec { around: vec![name.clone()], through: None };
-                let _ = wrap(&def, &spec, &GuardOptions::default());
+                for wait in [WaitMode::Poll, WaitMode::Callback] {
+                    let _ = wrap(&def, &spec, &GuardOptions { wait, ..GuardOptions::default() });
+                }
             }
         }
     }
