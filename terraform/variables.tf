@@ -105,9 +105,9 @@ variable "max_concurrent_leases" {
   nullable    = false
 
   validation {
-    # 1000 is the largest limit the lease manager accepts.
-    condition     = var.max_concurrent_leases >= 1 && var.max_concurrent_leases <= 1000 && floor(var.max_concurrent_leases) == var.max_concurrent_leases
-    error_message = "max_concurrent_leases must be a whole number between 1 and 1000."
+    # 5000 is the largest limit the lease manager (and the CLI) accepts.
+    condition     = var.max_concurrent_leases >= 1 && var.max_concurrent_leases <= 5000 && floor(var.max_concurrent_leases) == var.max_concurrent_leases
+    error_message = "max_concurrent_leases must be a whole number between 1 and 5000."
   }
 }
 
@@ -346,8 +346,8 @@ variable "sfn_lease_limit" {
   default     = null
 
   validation {
-    condition     = var.sfn_lease_limit == null ? true : (var.sfn_lease_limit >= 1 && var.sfn_lease_limit <= 1000 && floor(var.sfn_lease_limit) == var.sfn_lease_limit)
-    error_message = "sfn_lease_limit must be null or a whole number between 1 and 1000."
+    condition     = var.sfn_lease_limit == null ? true : (var.sfn_lease_limit >= 1 && var.sfn_lease_limit <= 5000 && floor(var.sfn_lease_limit) == var.sfn_lease_limit)
+    error_message = "sfn_lease_limit must be null or a whole number between 1 and 5000."
   }
 }
 
@@ -357,8 +357,8 @@ variable "sfn_lease_weight" {
   default     = null
 
   validation {
-    condition     = var.sfn_lease_weight == null ? true : (var.sfn_lease_weight >= 1 && var.sfn_lease_weight <= 1000 && floor(var.sfn_lease_weight) == var.sfn_lease_weight)
-    error_message = "sfn_lease_weight must be null or a whole number between 1 and 1000."
+    condition     = var.sfn_lease_weight == null ? true : (var.sfn_lease_weight >= 1 && var.sfn_lease_weight <= 5000 && floor(var.sfn_lease_weight) == var.sfn_lease_weight)
+    error_message = "sfn_lease_weight must be null or a whole number between 1 and 5000."
   }
 }
 

@@ -83,7 +83,7 @@ run "max_concurrent_leases_over_lambda_cap" {
   command = plan
 
   variables {
-    max_concurrent_leases = 1001
+    max_concurrent_leases = 5001
   }
 
   expect_failures = [var.max_concurrent_leases]
@@ -243,7 +243,7 @@ run "lease_weight_over_cap" {
   command = plan
 
   variables {
-    sfn_lease_weight = 1001
+    sfn_lease_weight = 5001
   }
 
   expect_failures = [var.sfn_lease_weight]
