@@ -70,13 +70,27 @@ class Dynalite:
         A released lease is removed from the map; an expired one stays until the next grant
         prunes it, so an empty map means every lease was released or pruned.
         """
-        item = self.client.get_item(
-            TableName=table, Key={"pk": {"S": f"sem#{semaphore}"}}, ConsistentRead=True
-        ).get("Item", {})
+        item = self.semaphore_item(table, semaphore)
         return {
             holder: (int(entry["M"]["exp"]["N"]), entry["M"]["ex"]["S"])
             for holder, entry in item.get("holders", {}).get("M", {}).items()
         }
+
+    def queue(self, table: str, semaphore: str) -> dict:
+        """Every entry of the semaphore item's `q` map (callback waiters): holder id -> seq.
+
+        A granted waiter leaves the map in the grant's write; a dropped one (timed out, or
+        its execution reaped) in the next hand-off's, so an empty map means no waiter is left.
+        """
+        item = self.semaphore_item(table, semaphore)
+        return {holder: int(entry["M"]["s"]["N"])
+                for holder, entry in item.get("q", {}).get("M", {}).items()}
+
+    def semaphore_item(self, table: str, semaphore: str) -> dict:
+        """The raw `sem#<semaphore>` item (empty when there is none)."""
+        return self.client.get_item(
+            TableName=table, Key={"pk": {"S": f"sem#{semaphore}"}}, ConsistentRead=True
+        ).get("Item", {})
 
     def live_holders(self, table: str, semaphore: str) -> dict:
         """The entries of `holders` whose stored expiry has not passed: the slots in use."""

@@ -4,7 +4,9 @@ One instance per process (moto's patches are process-wide). It starts dynalite, 
 table, the Runtime API stand-in with a pool of `bootstrap` processes, and moto's server with
 `execute_state_machine` enabled; then `run()` creates a state machine, starts a named
 execution and waits for its end. Lambda invokes of the lease function go to the bootstrap
-pool; everything else goes to `stubs`.
+pool; everything else goes to `stubs`. The bootstraps' Step Functions client points at
+moto's server (`AWS_ENDPOINT_URL_SFN`), so callback-mode grants (SendTaskSuccess) reach the
+waiting Tasks; every answer to a task token is recorded in `token_answers`.
 """
 import contextlib
 import json
@@ -41,6 +43,16 @@ class LeaseCall:
 
 
 @dataclass
+class TokenAnswer:
+    """One SendTaskSuccess/SendTaskFailure that reached a task token of a running execution."""
+    time: float
+    token: str
+    kind: str  # "success" or "failure"
+    body: object  # the success output (parsed JSON), or {"error", "cause"}
+    accepted: bool  # False: the token was closed (moto answered TaskTimedOut)
+
+
+@dataclass
 class Result:
     """How an execution ended, and its history."""
     arn: str
@@ -64,6 +76,7 @@ class LocalStepFunctions:
         self.scale = scale
         self.stubs = Stubs()
         self.lease_calls: list = []
+        self.token_answers: list = []
         self._lock = threading.Lock()
         self._stack = contextlib.ExitStack()  # stops what was started, also on a failed start
         try:
@@ -78,10 +91,6 @@ class LocalStepFunctions:
         self.table = self.dynalite.create_table()
         self.api = RuntimeApi()
         self._stack.callback(self.api.close)
-        env = {"ASL_GUARD_TABLE_NAME": self.table, "AWS_ENDPOINT_URL": self.dynalite.endpoint}
-        env.update(lambda_env)
-        self.pool = BootstrapPool(self.api, env, bootstraps, str(self.workdir / "bootstrap.log"))
-        self._stack.callback(self.pool.close)
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         moto_patches.apply(self, self.scale)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request
@@ -94,6 +103,13 @@ class LocalStepFunctions:
         # Long read timeout: with hundreds of Map threads moto's server answers slowly.
         self.sfn = boto3.client("stepfunctions", endpoint_url=f"http://{host}:{port}",
                                 config=Config(read_timeout=300), **DUMMY)
+        # The Lambda answers task tokens (callback mode) through its Step Functions client,
+        # built from the standard AWS environment: AWS_ENDPOINT_URL_SFN points it at moto.
+        env = {"ASL_GUARD_TABLE_NAME": self.table, "AWS_ENDPOINT_URL": self.dynalite.endpoint,
+               "AWS_ENDPOINT_URL_SFN": f"http://{host}:{port}"}
+        env.update(lambda_env)
+        self.pool = BootstrapPool(self.api, env, bootstraps, str(self.workdir / "bootstrap.log"))
+        self._stack.callback(self.pool.close)
 
     def __enter__(self):
         return self
@@ -124,6 +140,16 @@ class LocalStepFunctions:
         with self._lock:
             self.lease_calls.append(call)
         return call.ok, answer
+
+    def token_answered(self, token: str, kind: str, body, accepted: bool) -> None:
+        """Records an answer to a task token (called by moto_patches, patch 7)."""
+        if isinstance(body, str):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                pass
+        with self._lock:
+            self.token_answers.append(TokenAnswer(time.monotonic(), token, kind, body, accepted))
 
     def reap(self, execution_arn: str, status: str = "ABORTED"):
         """Sends the EventBridge status-change event the reaper rule would deliver."""
@@ -202,3 +228,7 @@ class LocalStepFunctions:
     def holders(self, semaphore: str) -> dict:
         """Lease entries still stored for `semaphore` (empty when every slot was released)."""
         return self.dynalite.holders(self.table, semaphore)
+
+    def queued(self, semaphore: str) -> dict:
+        """Callback waiters still stored for `semaphore`: holder id -> queue sequence number."""
+        return self.dynalite.queue(self.table, semaphore)

@@ -29,6 +29,19 @@ idempotent; `router` answers Lambda invokes, `scale` multiplies every interprete
    `States.Runtime` or `States.DataLimitExceeded`: the execution fails at once. moto matched
    them, so a guard's catcher ran where AWS would not (and its re-raise of a `States.*` name
    then failed inside moto). `States.ALL` no longer matches these two.
+7. Task tokens (`.waitForTaskToken`, callback mode). moto kept a task's token open after the
+   task ended: a SendTaskSuccess to the token of a task that had timed out, or that had
+   already been answered, was accepted (200) and silently dropped, where AWS answers
+   `TaskTimedOut` ("the task token has either expired or the task associated with the token
+   has already been closed"). The lease Lambda relies on that answer to take back a slot it
+   granted to a waiter whose Task had just timed out; with moto's behaviour the slot would
+   stay with nobody until the lease expired. moto also reused one token for every Retry
+   attempt of the Task (and the first attempt's answer then ended the next one at once);
+   on AWS each attempt is a new task with a new token. Now each attempt gets its own token,
+   the token is closed when the attempt ends (timed out, answered, failed), and an answer to
+   a closed token fails with `TaskTimedOut`. Tokens of executions that are no longer running
+   still get moto's `InvalidToken` (both are "closed" to the Lambda). Every accepted or
+   refused answer is reported to `router.token_answered(token, kind, body, accepted)`.
 """
 import importlib
 import json
@@ -45,14 +58,21 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
     StatesErrorNameType,
 )
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import EvalTimeoutError
+from moto.stepfunctions.parser.asl.component.state.exec import execute_state
 from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as intrinsic_jsonata
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service,
+    state_task_service_callback,
     state_task_service_lambda,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+    ResourceCondition,
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 from moto.stepfunctions.parser.asl.eval import states as eval_states
+from moto.stepfunctions.parser.asl.eval.callback import callback as moto_callback
 from moto.stepfunctions.parser.asl.eval import variable_store
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
@@ -148,6 +168,65 @@ def _error_equals(self, env) -> None:
     _ORIGINAL_ERROR_EQUALS(self, env)
 
 
+_TOKENS = threading.Lock()  # an answer and the closing of its token never interleave
+_ORIGINAL_EVALUATE = execute_state.ExecutionState._evaluate_with_timeout
+
+
+class _TokenClosed(moto_callback.CallbackNotifyConsumerError,
+                   moto_callback.CallbackConsumerTimeout):
+    """Patch 7: an answer to a closed token. moto's SendTaskSuccess/SendTaskFailure turn a
+    notify error that is a `CallbackConsumerTimeout` into `TaskTimedOut`, as AWS answers."""
+
+    def __init__(self, reason):
+        moto_callback.CallbackNotifyConsumerError.__init__(self, callback_consumer_error=reason)
+
+
+def _close_token(endpoint, reason) -> None:
+    """Patch 7: no answer reaches `endpoint` any more (first reason wins)."""
+    with _TOKENS:
+        if endpoint.consumer_error is None:
+            endpoint.consumer_error = reason
+
+
+def _evaluate_attempt(self, env) -> None:
+    """Patch 7: each attempt of a `.waitForTaskToken` Task has its own token, closed at its end."""
+    if self.resource.condition != ResourceCondition.WaitForTaskToken:
+        _ORIGINAL_EVALUATE(self, env)
+        return
+    pool, context = env.callback_pool_manager, env.states.context_object
+    endpoint = pool.get(context.context_object_data.get("Task", {}).get("Token"))
+    if endpoint is None or endpoint.consumer_error is not None:  # a Retry: a new task
+        endpoint = pool.add(context.update_task_token())
+    try:
+        _ORIGINAL_EVALUATE(self, env)
+    except EvalTimeoutError:
+        _close_token(endpoint, moto_callback.CallbackConsumerTimeout())
+        raise
+    finally:
+        _close_token(endpoint, moto_callback.CallbackConsumerLeft())
+
+
+def _notify(self, callback_id, outcome) -> bool:
+    """Patch 7: a token takes one answer, and none once its attempt ended."""
+    endpoint = self._pool.get(callback_id)
+    if endpoint is None:
+        return False
+    if isinstance(outcome, moto_callback.CallbackOutcomeSuccess):
+        kind, body = "success", outcome.output
+    else:
+        kind, body = "failure", {"error": outcome.error, "cause": outcome.cause}
+    with _TOKENS:
+        closed = endpoint.consumer_error is not None or endpoint.get_outcome() is not None
+        if not closed:
+            endpoint.notify(outcome=outcome)
+    report = getattr(_STATE["router"], "token_answered", None)
+    if report is not None:
+        report(callback_id, kind, body, not closed)
+    if closed:
+        raise _TokenClosed(endpoint.consumer_error or moto_callback.CallbackConsumerLeft())
+    return True
+
+
 def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
@@ -180,4 +259,7 @@ def apply(router, scale: float) -> None:
         lambda_eval_utils._invoke_lambda_function = _invoke_lambda_function
         _stub_services()
         error_equals_decl.ErrorEqualsDecl._eval_body = _error_equals
+        state_task_service_callback.StateTaskServiceCallback._evaluate_with_timeout = (
+            _evaluate_attempt)
+        moto_callback.CallbackPoolManager.notify = _notify
         _STATE["applied"] = True

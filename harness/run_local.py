@@ -104,6 +104,8 @@ def main(argv=None):
                       if "semaphore" in c.request}
         held = {s: len(local.holders(s)) for s in sorted(semaphores)}
         print("slots still held:", held or "none")
+        waiting = {s: len(local.queued(s)) for s in sorted(semaphores) if local.queued(s)}
+        print("callback waiters still queued:", waiting or "none")
         if args.original:
             plain = local.run(original, data, args.timeout)
             same = [r.status == plain.status and r.output == plain.output
