@@ -66,10 +66,11 @@ fn wrap_and_check(
     if !v.is_empty() {
         failures.push(format!("{what}: {v:?}"));
     }
-    match unwrap_all(&w.definition) {
-        Ok(u) if u.root == def.root && emit::to_json(&u.root, 2) == emit::to_json(&def.root, 2) => {
-        }
-        _ => failures.push(format!("{what}: unwrap differs")),
+    let original = emit::to_json(&def.root, 2);
+    let restored = unwrap_all(&w.definition)
+        .is_ok_and(|u| u.root == def.root && emit::to_json(&u.root, 2) == original);
+    if !restored {
+        failures.push(format!("{what}: unwrap differs"));
     }
     let again = wrap(&w.definition, spec, opts);
     if again.map(|a| a.definition.root) != Ok(w.definition.root.clone()) {
