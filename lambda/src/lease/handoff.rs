@@ -370,7 +370,8 @@ impl<D: Db, T: Tokens> Leases<D, T> {
 
     /// `{"action": "sweep"}`: promotes waiters on every semaphore in the registry, so slots
     /// of expired leases reach waiters even when nobody releases, and forgets semaphores
-    /// whose queue is empty.
+    /// whose queue is empty. One failing semaphore does not stop the others; the sweep then
+    /// fails with its error after visiting them all.
     pub async fn sweep(&self) -> Result<Response, LeaseError> {
         let registry = with_retries(|| self.db.get(REGISTRY_KEY))
             .await
@@ -382,9 +383,17 @@ impl<D: Db, T: Tokens> Leases<D, T> {
             .cloned()
             .unwrap_or_default();
         let (mut semaphores, mut granted) = (0u32, 0u32);
+        let mut failed = None;
         for name in names {
             semaphores += 1;
-            let done = self.promote(&name).await?;
+            let done = match self.promote(&name).await {
+                Ok(done) => done,
+                Err(e) => {
+                    tracing::warn!(semaphore = %name, error = %e, "sweep: promotion failed");
+                    failed = Some(e);
+                    continue;
+                }
+            };
             granted += done.granted;
             if done.queued == 0 {
                 let forget = expr::registry(&name, false);
@@ -392,6 +401,9 @@ impl<D: Db, T: Tokens> Leases<D, T> {
                     .await
                     .map_err(failure)?;
             }
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         Ok(Response::Swept {
             semaphores,
