@@ -11,10 +11,14 @@
 //!
 //! | key | attributes | deleted by |
 //! |---|---|---|
-//! | `sem#<semaphore>` | `holders` (map: holder id -> `{id, w, exp, ex, at}`), `ver`, optional `limit` | never (holds the stored limit) |
-//! | `exec#<execution ARN>` | `sems` (string set of semaphores touched), `ttl` | the reaper, or TTL |
-//! | `wait#<semaphore>\x1f<holder>` | `n` (waits so far) or `tok` (latest task token), `ttl` | TTL |
-//! | `queues` | `sems` (string set of semaphores with callback waiters) | never |
+//! | `sem#<semaphore>` | `holders`, `ver`, optional `limit`; `q`, `qs` (callback) | never |
+//! | `exec#<execution ARN>` | `sems` (semaphores touched), `ttl` | reaper, or TTL |
+//! | `wait#<semaphore>\x1f<holder>` | `n` (waits so far) or `tok` (task token), `ttl` | TTL |
+//! | `queues` | `sems` (semaphores with callback waiters) | never |
+//!
+//! `holders` maps holder id -> `{id, w, exp, ex, at}` (lease id, weight, expiry, execution,
+//! time asked; callback grants add `tk`, `dl`). The semaphore item is never deleted: it
+//! holds the stored limit.
 //!
 //! **Acquire** (uncontended: 3 requests, 1 item read): a consistent `GetItem` of the
 //! semaphore; if the holder already has a live entry, that lease is answered again
