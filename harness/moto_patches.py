@@ -39,9 +39,16 @@ idempotent; `router` answers Lambda invokes, `scale` multiplies every interprete
    attempt of the Task (and the first attempt's answer then ended the next one at once);
    on AWS each attempt is a new task with a new token. Now each attempt gets its own token,
    the token is closed when the attempt ends (timed out, answered, failed), and an answer to
-   a closed token fails with `TaskTimedOut`. Tokens of executions that are no longer running
-   still get moto's `InvalidToken` (both are "closed" to the Lambda). Every accepted or
-   refused answer is reported to `router.token_answered(token, kind, body, accepted)`.
+   a closed token fails with `TaskTimedOut` (moto's own path to that error could not build
+   it: a server error 500, which the Lambda must treat as an unknown outcome). Tokens of
+   executions that are no longer running still get moto's `InvalidToken` (both are "closed"
+   to the Lambda). Every answer that reaches a running execution's token, accepted or
+   refused, is reported to `router.token_answered(token, kind, body, accepted)`.
+8. Stopped executions. StopExecution on an execution inside a Map (iterations running)
+   ended it FAILED with `States.Runtime` ("'str' object has no attribute 'get'"): the
+   aborted iterations unwind through the Map state, which fails building their error output,
+   and that error replaced the stopped state. On AWS a stopped execution is ABORTED. Once
+   stopped, an execution (or any of its frames) no longer takes an error.
 """
 import importlib
 import json
@@ -50,6 +57,7 @@ import time
 import uuid
 
 import jsonata as jsonata_python
+from moto.stepfunctions.parser import api as sfn_api
 from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
     StatesErrorName,
@@ -71,7 +79,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resou
     ResourceCondition,
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+from moto.stepfunctions.parser.asl.eval import environment as eval_environment
 from moto.stepfunctions.parser.asl.eval import states as eval_states
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 from moto.stepfunctions.parser.asl.eval.callback import callback as moto_callback
 from moto.stepfunctions.parser.asl.eval import variable_store
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
@@ -172,15 +182,6 @@ _TOKENS = threading.Lock()  # an answer and the closing of its token never inter
 _ORIGINAL_EVALUATE = execute_state.ExecutionState._evaluate_with_timeout
 
 
-class _TokenClosed(moto_callback.CallbackNotifyConsumerError,
-                   moto_callback.CallbackConsumerTimeout):
-    """Patch 7: an answer to a closed token. moto's SendTaskSuccess/SendTaskFailure turn a
-    notify error that is a `CallbackConsumerTimeout` into `TaskTimedOut`, as AWS answers."""
-
-    def __init__(self, reason):
-        moto_callback.CallbackNotifyConsumerError.__init__(self, callback_consumer_error=reason)
-
-
 def _close_token(endpoint, reason) -> None:
     """Patch 7: no answer reaches `endpoint` any more (first reason wins)."""
     with _TOKENS:
@@ -223,8 +224,21 @@ def _notify(self, callback_id, outcome) -> bool:
     if report is not None:
         report(callback_id, kind, body, not closed)
     if closed:
-        raise _TokenClosed(endpoint.consumer_error or moto_callback.CallbackConsumerLeft())
+        # Raised past moto's own handler, whose TaskTimedOut() lacks its message and type
+        # arguments (a server error instead of the service error).
+        raise sfn_api.TaskTimedOut("Task Timed Out: the task token was closed",
+                                   exception_type="TaskTimedOut")
     return True
+
+
+_ORIGINAL_SET_ERROR = eval_environment.Environment.set_error
+
+
+def _set_error(self, error) -> None:
+    """Patch 8: a stopped program stays stopped (ABORTED), whatever fails as it unwinds."""
+    with self._state_mutex:  # an RLock, also taken by the original
+        if not isinstance(self._program_state, ProgramStopped):
+            _ORIGINAL_SET_ERROR(self, error)
 
 
 def _subclasses(cls):
@@ -262,4 +276,5 @@ def apply(router, scale: float) -> None:
         state_task_service_callback.StateTaskServiceCallback._evaluate_with_timeout = (
             _evaluate_attempt)
         moto_callback.CallbackPoolManager.notify = _notify
+        eval_environment.Environment.set_error = _set_error
         _STATE["applied"] = True
