@@ -24,7 +24,9 @@ idempotent; `router` answers Lambda invokes, `scale` multiplies every interprete
    straight to `router.invoke(function, payload)`, so no client is built; the history events
    moto writes around the call are unchanged. Other service integrations (SQS, SNS, DynamoDB,
    ECS, ...) are answered by the same router with the stub result, so corpus definitions can
-   run without those services; `.sync` and `.waitForTaskToken` patterns are not stubbed.
+   run without those services. `lambda:invoke.waitForTaskToken` takes the Lambda route too
+   (the invoke reaches the router, then moto waits for the token, see 7); `.sync` patterns
+   and `.waitForTaskToken` on other services are not stubbed.
 6. Uncatchable errors. On AWS a Retry or Catch on `States.ALL` does not match
    `States.Runtime` or `States.DataLimitExceeded`: the execution fails at once. moto matched
    them, so a guard's catcher ran where AWS would not (and its re-raise of a `States.*` name
@@ -42,7 +44,9 @@ idempotent; `router` answers Lambda invokes, `scale` multiplies every interprete
    a closed token fails with `TaskTimedOut` (moto's own path to that error could not build
    it: a server error 500, which the Lambda must treat as an unknown outcome). Tokens of
    executions that are no longer running still get moto's `InvalidToken` (both are "closed"
-   to the Lambda). Every answer that reaches a running execution's token, accepted or
+   to the Lambda). Left open: an answer landing between moto's timeout firing and the token
+   being closed (microseconds) is still accepted. Every answer that reaches a running
+   execution's token, accepted or
    refused, is reported to `router.token_answered(token, kind, body, accepted)`.
 8. Stopped executions. StopExecution on an execution inside a Map (iterations running)
    ended it FAILED with `States.Runtime` ("'str' object has no attribute 'get'"): the
