@@ -14,7 +14,7 @@
 //! | `sem#<semaphore>` | `holders`, `ver`, optional `limit`; `q`, `qs` (callback) | never |
 //! | `exec#<execution ARN>` | `sems` (semaphores touched), `ttl` | reaper, or TTL |
 //! | `wait#<semaphore>\x1f<holder>` | `n` (waits so far) or `tok` (task token), `ttl` | TTL |
-//! | `queues` | `sems` (semaphores with callback waiters) | never |
+//! | `queues` | `s:<semaphore>` (queueings counted, per semaphore with waiters) | never |
 //!
 //! `holders` maps holder id -> `{id, w, exp, ex, at}` (lease id, weight, expiry, execution,
 //! time asked; callback grants add `tk`, `dl`). The semaphore item is never deleted: it
@@ -81,17 +81,19 @@
 //! length) and an arrival counter `qs`; the full token sits in the holder's `wait#` record
 //! (`tok`), because tokens are long and the item only needs to tell tokens apart. Callback
 //! grants carry `tk` (digest of the token answered) and `dl` (nonce of the claim) on their
-//! holder entry. The registry item `queues` lists semaphores that have had waiters.
+//! holder entry. The registry item `queues` counts queueings per semaphore (`s:<name>`).
 //!
 //! **Acquire with a token.** (1) If the holder already has a live lease: if it was claimed
 //! for this same token, answer nothing more (a duplicate invocation); otherwise *claim* it
 //! for the new token (`SET tk, dl` conditioned on the lease id and on `tk` differing) and
 //! answer. (2) If no live waiter is queued and the weight fits: grant as in polling mode,
 //! with `tk`/`dl` set in the same version-conditioned write, then answer. (3) Otherwise:
-//! write the token into `wait#`, add the semaphore to the registry, then queue the holder
-//! with a version-conditioned write that also bumps `ver` (a retried acquire of a queued
-//! holder only points its entry at the new token and deadline), and finally run a
-//! *promotion* itself.
+//! write the token into `wait#`, take an arrival number (`ADD qs 1`), write the queue entry
+//! (conditioned only on the holder having no live lease, since a duplicate invocation may
+//! just have been granted), count a queueing in the registry, and finally run a *promotion*
+//! itself. Queueing adds no weight, so it neither needs nor bumps the version: a burst of
+//! waiters does not contend with itself or with grants. A retried acquire of a queued holder
+//! instead points its entry at the new token, deadline and queue time, bumping `ver`.
 //!
 //! **Promotion** (after every release whose old item had a queue, every releaseExecution
 //! and reaping, every queueing, and the sweep): read; drop waiters past their deadline; take
@@ -111,9 +113,14 @@
 //! guard retries with a new token, which step (1) claims and answers.
 //!
 //! **Why this is safe.**
-//! - *Limit*: queueing, promotion and granting all add weight only in writes conditioned on
-//!   the version read, and all bump it, so the polling-mode argument (invariant 1) covers
-//!   them; claims and take-backs add no weight.
+//! - *Limit*: promotions and grants add weight only in writes conditioned on the version
+//!   read, and both bump it, so the polling-mode argument (invariant 1) covers them; queueing,
+//!   claims and take-backs add no weight. A promotion's removal of a dropped entry is also
+//!   conditioned on that entry's arrival number, so it never removes a newer entry of the
+//!   same holder.
+//! - *Order*: promotions take waiters by arrival number. Two requests in flight at once
+//!   may be served in either order (a grant decided just before a waiter's entry landed
+//!   goes ahead of it), as no order between them is observable.
 //! - *One grant per waiter*: two promotions racing over one waiter read the same version;
 //!   only one write succeeds, the other re-reads and finds the waiter gone from the queue.
 //!   Two releases racing therefore answer a waiter once.
@@ -138,9 +145,18 @@
 //!   holder's Task times out (`Lease.WaitTimeout`) while its lease stays until the reaper
 //!   (when the execution ends) or expiry frees it, as for any crashed holder.
 //! - *The sweep* visits the registry, so expired leases reach waiters even when no release
-//!   comes. It forgets a semaphore whose queue it found empty; a waiter queued at that very
-//!   moment is still served by releases and its own promotion, and the next waiter queued on
-//!   that semaphore registers it again.
+//!   comes. A waiter registers (counts one more queueing) after its queueing write; the
+//!   sweep reads the registry, then the semaphore, and forgets a semaphore whose queue it
+//!   found empty only if its count is still the one it read. A waiter that registered before
+//!   the sweep's registry read was queued before the sweep's semaphore read, so the queue was
+//!   not empty; one that registered later changed the count. Only a function dying between a
+//!   waiter's queueing and its registration leaves it to releases and promotions alone.
+//! - *Lost responses*: a write whose response was lost and whose retry fails its condition
+//!   may have landed. A promotion recognises its own grants by their nonces and answers
+//!   them; an acquire finding its lease already claimed for its own token answers it again
+//!   (a token takes one answer, so a second answer is refused, never doubled).
+//! - *Redrives*: a retried or redriven acquire of a queued holder refreshes its queue time,
+//!   so a late stop event for the earlier run does not drop it.
 //!
 //! Why no sort key, GSI or one item per lease: counting items would need a query whose cost
 //! grows with the holders, and a per-lease item plus a counter needs a transaction to stay

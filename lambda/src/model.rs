@@ -35,6 +35,8 @@ pub const QUEUE_SEQ: &str = "qs";
 pub const TOKEN: &str = "tok";
 /// Key of the registry of semaphores that have had callback waiters (for the sweep).
 pub const REGISTRY_KEY: &str = "queues";
+/// Registry attributes are this prefix plus a semaphore name; each counts queueings.
+pub const REGISTRY_PREFIX: &str = "s:";
 
 /// Key of a semaphore item.
 pub fn semaphore_key(name: &str) -> String {

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use crate::model::{
     Delivery, Holder, Semaphore, Waiter, ATTEMPTS, HOLDERS, QUEUE, QUEUE_SEQ, REGISTRY_KEY,
-    SEMAPHORES, TOKEN, TTL, VERSION,
+    REGISTRY_PREFIX, SEMAPHORES, TOKEN, TTL, VERSION,
 };
 use crate::store::Update;
 
@@ -133,45 +133,54 @@ fn name(u: &mut Update, placeholder: &str, value: &str) {
     u.names.insert(placeholder.to_string(), value.to_string());
 }
 
-/// Queues `waiter` under `id` with arrival number `waiter.seq`, on condition that the
-/// version (and presence of the holders map and the queue) is still what `seen` says. Bumps
-/// the version: a grant decided on the older read must not overtake the new waiter.
-pub fn enqueue(key: &str, id: &str, waiter: &Waiter, seen: &Semaphore) -> Update {
+/// Takes the next arrival number of a semaphore's queue (returned as `qs`).
+pub fn next_seq(key: &str) -> Update {
+    let mut u = Update {
+        key: key.to_string(),
+        ..Update::default()
+    };
+    name(&mut u, "#qs", QUEUE_SEQ);
+    u.values
+        .insert(":one".into(), AttributeValue::N("1".into()));
+    u.expression = "ADD #qs :one".into();
+    u.returns = Some(ReturnValue::UpdatedNew);
+    u
+}
+
+/// Queues `waiter` under `id`. Queueing adds no weight, so it is not conditioned on the
+/// version and does not contend with grants; it is conditioned on the holder having no live
+/// lease (a duplicate invocation may just have been granted) and on the queue map being
+/// present (`has_queue`) or absent as read.
+pub fn enqueue(key: &str, id: &str, waiter: &Waiter, has_queue: bool, now: i64) -> Update {
     let mut u = Update {
         key: key.to_string(),
         ..Update::default()
     };
     name(&mut u, "#h", HOLDERS);
-    name(&mut u, "#v", VERSION);
     name(&mut u, "#q", QUEUE);
-    name(&mut u, "#qs", QUEUE_SEQ);
-    let next = seen.version.unwrap_or(0) + 1;
+    name(&mut u, "#k", id);
+    name(&mut u, "#exp", "exp");
     u.values
-        .insert(":nv".into(), AttributeValue::N(next.to_string()));
-    u.values
-        .insert(":qs".into(), AttributeValue::N(waiter.seq.to_string()));
-    let set_entry = if seen.has_queue {
-        name(&mut u, "#k", id);
+        .insert(":now".into(), AttributeValue::N(now.to_string()));
+    let (set_entry, queue_cond) = if has_queue {
         u.values.insert(":w".into(), waiter.to_attribute());
-        "#q.#k = :w"
+        ("#q.#k = :w", "attribute_exists(#q)")
     } else {
         let map = HashMap::from([(id.to_string(), waiter.to_attribute())]);
         u.values.insert(":w".into(), AttributeValue::M(map));
-        "#q = :w"
+        ("#q = :w", "attribute_not_exists(#q)")
     };
-    u.expression = format!("SET {set_entry}, #qs = :qs, #v = :nv");
-    let mut cond = version_condition(&mut u, seen);
-    if !seen.has_queue {
-        cond.push_str(" AND attribute_not_exists(#q)");
-    }
-    u.condition = Some(cond);
-    prune_unused_names(&mut u);
+    u.expression = format!("SET {set_entry}");
+    u.condition = Some(format!(
+        "{queue_cond} AND (attribute_not_exists(#h.#k) OR #h.#k.#exp <= :now)"
+    ));
     u
 }
 
-/// Points a queued holder at its new task token and deadline (a retried acquire), if it is
-/// still queued.
-pub fn retoken(key: &str, id: &str, token: &str, deadline: i64) -> Update {
+/// Points a queued holder at its new task token, deadline and queue time (a retried or
+/// redriven acquire), if it is still queued. Bumps the version, so a promotion decided on
+/// the old token fails its condition and reads the new one.
+pub fn retoken(key: &str, id: &str, token: &str, deadline: i64, now: i64) -> Update {
     let mut u = Update {
         key: key.to_string(),
         ..Update::default()
@@ -180,11 +189,17 @@ pub fn retoken(key: &str, id: &str, token: &str, deadline: i64) -> Update {
     name(&mut u, "#k", id);
     name(&mut u, "#tk", "tk");
     name(&mut u, "#d", "d");
+    name(&mut u, "#at", "at");
+    name(&mut u, "#v", VERSION);
     u.values
         .insert(":tk".into(), AttributeValue::S(token.to_string()));
     u.values
         .insert(":d".into(), AttributeValue::N(deadline.to_string()));
-    u.expression = "SET #q.#k.#tk = :tk, #q.#k.#d = :d".into();
+    u.values
+        .insert(":at".into(), AttributeValue::N(now.to_string()));
+    u.values
+        .insert(":one".into(), AttributeValue::N("1".into()));
+    u.expression = "SET #q.#k.#tk = :tk, #q.#k.#d = :d, #q.#k.#at = :at, #v = #v + :one".into();
     u.condition = Some("attribute_exists(#q.#k)".into());
     u
 }
@@ -233,13 +248,14 @@ pub fn take_back(key: &str, id: &str, lease_id: &str, nonce: &str) -> Update {
     u
 }
 
-/// Moves `grants` from the queue to the holders, drops `dropped` waiters and prunes
-/// `expired` holders, bumping the version, on condition that it is still what `seen` says.
+/// Moves `grants` from the queue to the holders, drops `dropped` waiters (id, arrival
+/// number) and prunes `expired` holders, bumping the version, on condition that it is
+/// still what `seen` says.
 pub fn promote(
     key: &str,
     seen: &Semaphore,
     grants: &[(&str, Holder)],
-    dropped: &[&str],
+    dropped: &[(&str, u64)],
     expired: &[&str],
 ) -> Update {
     let mut u = Update {
@@ -272,9 +288,14 @@ pub fn promote(
         name(&mut u, &format!("#g{i}"), id);
         removes.push(format!("#q.#g{i}"));
     }
-    for (i, id) in dropped.iter().enumerate() {
+    let mut same_entries = Vec::new();
+    for (i, (id, seq)) in dropped.iter().enumerate() {
         name(&mut u, &format!("#d{i}"), id);
+        name(&mut u, "#s", "s");
+        u.values
+            .insert(format!(":s{i}"), AttributeValue::N(seq.to_string()));
         removes.push(format!("#q.#d{i}"));
+        same_entries.push(format!(" AND #q.#d{i}.#s = :s{i}"));
     }
     for (i, id) in expired.iter().enumerate() {
         name(&mut u, &format!("#x{i}"), id);
@@ -285,7 +306,10 @@ pub fn promote(
         u.expression
             .push_str(&format!(" REMOVE {}", removes.join(", ")));
     }
-    u.condition = Some(version_condition(&mut u, seen));
+    // Queueing does not bump the version: a dropped entry must still be the one read, not
+    // a new entry of the same holder.
+    let cond = version_condition(&mut u, seen) + &same_entries.concat();
+    u.condition = Some(cond);
     prune_unused_names(&mut u);
     u
 }
@@ -326,22 +350,38 @@ pub fn store_token(key: &str, token: &str, ttl: i64) -> Update {
     u
 }
 
-/// Adds (`register`) or removes a semaphore name in the registry of queues the sweep visits.
-pub fn registry(semaphore: &str, register: bool) -> Update {
+/// Counts one more queueing on `semaphore` in the registry the sweep visits (attribute
+/// [`registry_attribute`] of the `queues` item).
+pub fn register(semaphore: &str) -> Update {
     let mut u = Update {
         key: REGISTRY_KEY.to_string(),
         ..Update::default()
     };
-    name(&mut u, "#s", SEMAPHORES);
+    name(&mut u, "#a", &registry_attribute(semaphore));
     u.values
-        .insert(":s".into(), AttributeValue::Ss(vec![semaphore.to_string()]));
-    u.expression = if register {
-        "ADD #s :s"
-    } else {
-        "DELETE #s :s"
-    }
-    .into();
+        .insert(":one".into(), AttributeValue::N("1".into()));
+    u.expression = "ADD #a :one".into();
     u
+}
+
+/// Forgets `semaphore` in the registry, only if nobody queued on it since the sweep read
+/// the registry (the count is still `seen`).
+pub fn forget(semaphore: &str, seen: u64) -> Update {
+    let mut u = Update {
+        key: REGISTRY_KEY.to_string(),
+        ..Update::default()
+    };
+    name(&mut u, "#a", &registry_attribute(semaphore));
+    u.values
+        .insert(":c".into(), AttributeValue::N(seen.to_string()));
+    u.expression = "REMOVE #a".into();
+    u.condition = Some("#a = :c".into());
+    u
+}
+
+/// The registry attribute of a semaphore.
+pub fn registry_attribute(semaphore: &str) -> String {
+    format!("{REGISTRY_PREFIX}{semaphore}")
 }
 
 /// Drops attribute-name placeholders that neither expression uses (DynamoDB refuses them).

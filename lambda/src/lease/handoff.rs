@@ -5,7 +5,7 @@
 use super::{acquired, expr, fits, new_lease_id, Leases, Unavailable, CONTENTION_ROUNDS};
 use crate::error::LeaseError;
 use crate::model::{semaphore_key, waiter_key, Delivery, Holder, Semaphore, Waiter};
-use crate::model::{REGISTRY_KEY, SEMAPHORES, TOKEN};
+use crate::model::{QUEUE_SEQ, REGISTRY_KEY, REGISTRY_PREFIX, TOKEN};
 use crate::protocol::{Acquire, Response};
 use crate::store::{jitter_ms, with_retries, Db, DbError};
 use crate::tokens::{digest, TokenError, Tokens};
@@ -47,6 +47,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
         let key = semaphore_key(&req.semaphore);
         let tk = digest(token);
         let (mut indexed, mut prepared) = (false, false);
+        let mut seq = None;
         for round in 0..CONTENTION_ROUNDS {
             let sem = self.read_or_unavailable(&req.semaphore).await?;
             let now = self.clock.now();
@@ -54,7 +55,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
             let held = sem.held(now);
             if let Some(h) = sem.holders.get(&req.holder).filter(|h| h.live(now)) {
                 if h.delivery.as_ref().is_some_and(|d| d.token == tk) {
-                    return Ok(acquired(h, held, limit));
+                    return self.answer_again(h, token, held, limit).await;
                 }
                 let delivery = new_delivery(&tk);
                 let claim = expr::claim(&key, &req.holder, &h.lease_id, &delivery);
@@ -107,7 +108,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
             let deadline = now + i64::from(wait_seconds);
             let queued = sem.queue.get(&req.holder).filter(|w| w.live(now));
             let write = match queued {
-                Some(_) => expr::retoken(&key, &req.holder, &tk, deadline),
+                Some(_) => expr::retoken(&key, &req.holder, &tk, deadline, now),
                 None => {
                     if !fits(&sem, now, req) {
                         return Err(LeaseError::Unavailable(format!(
@@ -115,8 +116,16 @@ impl<D: Db, T: Tokens> Leases<D, T> {
                             req.semaphore
                         )));
                     }
+                    let seq = match seq {
+                        Some(n) => n,
+                        None => {
+                            let n = self.next_seq(&key).await?;
+                            seq = Some(n);
+                            n
+                        }
+                    };
                     let waiter = Waiter {
-                        seq: sem.queue_seq + 1,
+                        seq,
                         deadline,
                         weight,
                         execution: req.execution.clone(),
@@ -125,11 +134,15 @@ impl<D: Db, T: Tokens> Leases<D, T> {
                         lease_seconds: req.lease_seconds,
                         queued_at: now,
                     };
-                    expr::enqueue(&key, &req.holder, &waiter, &sem)
+                    expr::enqueue(&key, &req.holder, &waiter, sem.has_queue, now)
                 }
             };
             match with_retries(|| self.db.update(write.clone())).await {
                 Ok(_) => {
+                    let register = expr::register(&req.semaphore);
+                    if let Err(e) = with_retries(|| self.db.update(register.clone())).await {
+                        tracing::warn!(error = %e, "not registered for the sweep");
+                    }
                     let position = match queued {
                         Some(w) => waiting.iter().filter(|(_, o)| o.seq <= w.seq).count(),
                         None => waiting.len() + 1,
@@ -155,8 +168,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
         )))
     }
 
-    /// Before a holder is queued: its token goes into its waiter record (read at hand-off)
-    /// and the semaphore into the registry the sweep visits.
+    /// Before a holder is queued, its token goes into its waiter record (read at hand-off).
     async fn prepare_wait(
         &self,
         req: &Acquire,
@@ -166,10 +178,6 @@ impl<D: Db, T: Tokens> Leases<D, T> {
         let ttl = deadline + TOKEN_GRACE_SECONDS;
         let store = expr::store_token(&waiter_key(&req.semaphore, &req.holder), token, ttl);
         with_retries(|| self.db.update(store.clone()))
-            .await
-            .map_err(failure)?;
-        let register = expr::registry(&req.semaphore, true);
-        with_retries(|| self.db.update(register.clone()))
             .await
             .map_err(failure)?;
         Ok(())
@@ -199,6 +207,26 @@ impl<D: Db, T: Tokens> Leases<D, T> {
             Outcome::Kept => Err(LeaseError::Unavailable(
                 "the lease is held but its task token could not be answered; try again".into(),
             )),
+        }
+    }
+
+    /// Answers a token whose grant is already claimed for it: a duplicate invocation, or a
+    /// retry after the claiming write's response was lost. Step Functions takes one answer
+    /// per token, so answering again is harmless; a closed token here means answered before
+    /// (or dead), and nothing is taken back, because this call did not make the claim.
+    async fn answer_again(
+        &self,
+        holder: &Holder,
+        token: &str,
+        held: u32,
+        limit: u32,
+    ) -> Result<Response, LeaseError> {
+        let output = serde_json::to_string(&acquired(holder, held, limit)).unwrap_or_default();
+        match self.tokens.succeed(token, output).await {
+            Ok(()) | Err(TokenError::Closed(_)) => Ok(acquired(holder, held, limit)),
+            Err(TokenError::Unknown(m)) => Err(LeaseError::Unavailable(format!(
+                "the lease is held but its task token could not be answered: {m}"
+            ))),
         }
     }
 
@@ -250,11 +278,11 @@ impl<D: Db, T: Tokens> Leases<D, T> {
                 return Ok(done);
             }
             let (grants, held) = self.choose(&sem, now);
-            let dropped: Vec<&str> = sem
+            let dropped: Vec<(&str, u64)> = sem
                 .queue
                 .iter()
                 .filter(|(_, w)| !w.live(now))
-                .map(|(id, _)| id.as_str())
+                .map(|(id, w)| (id.as_str(), w.seq))
                 .take(PER_WRITE)
                 .collect();
             if grants.is_empty() && dropped.is_empty() {
@@ -274,6 +302,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
             let write = expr::promote(&key, &sem, &grant_refs, &dropped, &expired);
             match with_retries(|| self.db.update(write.clone())).await {
                 Ok(_) => {}
+                Err(DbError::ConditionFailed) if self.landed(semaphore, &grants).await => {}
                 Err(DbError::ConditionFailed) => {
                     conflicts += 1;
                     tokio::time::sleep(jitter_ms(5 + 10 * u64::from(conflicts))).await;
@@ -306,6 +335,21 @@ impl<D: Db, T: Tokens> Leases<D, T> {
         Err(LeaseError::Unavailable(format!(
             "semaphore {semaphore:?} kept changing while handing slots to waiters"
         )))
+    }
+
+    /// True when a promotion write whose retry failed its condition had in fact landed (its
+    /// first attempt's response was lost): every grant is stored with this pass's nonce.
+    async fn landed(&self, semaphore: &str, grants: &[(String, Holder)]) -> bool {
+        if grants.is_empty() {
+            return false;
+        }
+        let Ok(sem) = self.read_or_unavailable(semaphore).await else {
+            return false;
+        };
+        grants.iter().all(|(id, h)| {
+            let stored = sem.holders.get(id).and_then(|s| s.delivery.as_ref());
+            stored.is_some() && stored == h.delivery.as_ref()
+        })
     }
 
     /// The oldest live waiters that fit, in arrival order, stopping at the first that does
@@ -376,15 +420,17 @@ impl<D: Db, T: Tokens> Leases<D, T> {
         let registry = with_retries(|| self.db.get(REGISTRY_KEY))
             .await
             .map_err(failure)?;
-        let names: Vec<String> = registry
-            .as_ref()
-            .and_then(|item| item.get(SEMAPHORES))
-            .and_then(|v| v.as_ss().ok())
-            .cloned()
-            .unwrap_or_default();
+        let names: Vec<(String, u64)> = registry
+            .iter()
+            .flatten()
+            .filter_map(|(attr, v)| {
+                let name = attr.strip_prefix(REGISTRY_PREFIX)?;
+                Some((name.to_string(), v.as_n().ok()?.parse().ok()?))
+            })
+            .collect();
         let (mut semaphores, mut granted) = (0u32, 0u32);
         let mut failed = None;
-        for name in names {
+        for (name, seen) in names {
             semaphores += 1;
             let done = match self.promote(&name).await {
                 Ok(done) => done,
@@ -396,10 +442,11 @@ impl<D: Db, T: Tokens> Leases<D, T> {
             };
             granted += done.granted;
             if done.queued == 0 {
-                let forget = expr::registry(&name, false);
-                with_retries(|| self.db.update(forget.clone()))
-                    .await
-                    .map_err(failure)?;
+                let forget = expr::forget(&name, seen);
+                match with_retries(|| self.db.update(forget.clone())).await {
+                    Ok(_) | Err(DbError::ConditionFailed) => {}
+                    Err(e) => failed = Some(failure(e)),
+                }
             }
         }
         if let Some(e) = failed {
@@ -409,6 +456,19 @@ impl<D: Db, T: Tokens> Leases<D, T> {
             semaphores,
             granted,
         })
+    }
+
+    /// Takes the next arrival number of the semaphore's queue.
+    async fn next_seq(&self, key: &str) -> Result<u64, LeaseError> {
+        let take = expr::next_seq(key);
+        let item = with_retries(|| self.db.update(take.clone()))
+            .await
+            .map_err(failure)?;
+        item.as_ref()
+            .and_then(|i| i.get(QUEUE_SEQ))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| LeaseError::Config("the queue's arrival counter is malformed".into()))
     }
 
     async fn read_or_unavailable(&self, name: &str) -> Result<Semaphore, LeaseError> {
