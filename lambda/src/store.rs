@@ -79,16 +79,7 @@ impl DynamoDb {
     /// Builds a client from the standard AWS environment (region, credentials and
     /// `AWS_ENDPOINT_URL`). The SDK's own retries are off: [`with_retries`] owns the policy.
     pub async fn from_env(table: impl Into<String>) -> Self {
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .operation_attempt_timeout(Duration::from_secs(3))
-            .build();
-        let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
-            .timeout_config(timeouts)
-            .load()
-            .await;
-        DynamoDb::new(Client::new(&shared), table)
+        DynamoDb::new(Client::new(&sdk_config().await), table)
     }
 
     /// The underlying client (tests use it to create tables).
@@ -138,6 +129,21 @@ impl Db for DynamoDb {
             .map_err(classify)?;
         Ok(())
     }
+}
+
+/// The AWS SDK configuration of every client of the function, from the standard environment:
+/// short connect and attempt timeouts, and one attempt per call, because the callers own
+/// their retry policy (a lease call must answer well inside the guard's Task timeout).
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+        .timeout_config(timeouts)
+        .load()
+        .await
 }
 
 /// Error codes DynamoDB documents as retryable.

@@ -6,7 +6,6 @@
 //! failure after which the answer may or may not have arrived ([`TokenError::Unknown`]).
 
 use std::future::Future;
-use std::time::Duration;
 
 use aws_sdk_sfn::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sfn::Client;
@@ -76,17 +75,8 @@ impl StepFunctions {
     /// Builds a client from the standard AWS environment (`AWS_ENDPOINT_URL_SFN` points it at
     /// a local emulator in tests). The SDK's retries are off; [`answer`] owns the policy.
     pub async fn from_env() -> Self {
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .operation_attempt_timeout(Duration::from_secs(3))
-            .build();
-        let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
-            .timeout_config(timeouts)
-            .load()
-            .await;
         StepFunctions {
-            client: Client::new(&shared),
+            client: Client::new(&crate::store::sdk_config().await),
         }
     }
 }

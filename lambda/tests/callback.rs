@@ -8,54 +8,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use asl_guard_lease::lease::Leases;
-use asl_guard_lease::model::{semaphore_key, Semaphore};
 use asl_guard_lease::protocol::Response;
-use asl_guard_lease::store::{Db, DynamoDb};
-use asl_guard_lease::testkit::{RecordingTokens, TokenAnswer};
+use asl_guard_lease::testkit::TokenAnswer;
+use common::callback::{acquire_cb, granted, manager, semaphore, successes, E, F};
 use common::{call, held, release};
-use serde_json::{json, Value};
-
-const E: &str = "arn:aws:states:us-east-1:123456789012:execution:sm:one";
-const F: &str = "arn:aws:states:us-east-1:123456789012:execution:sm:two";
-
-type Manager = Leases<DynamoDb, RecordingTokens>;
-
-async fn manager(test: &str, default_limit: u32) -> (Manager, RecordingTokens) {
-    let tokens = RecordingTokens::new();
-    let leases = common::leases(test, default_limit).await;
-    (leases.with_tokens(tokens.clone()), tokens)
-}
-
-fn acquire_cb(holder: &str, execution: &str, limit: u32, token: &str, wait: u32) -> Value {
-    json!({"action": "acquire", "semaphore": "s", "holder": holder, "execution": execution,
-           "limit": limit, "taskToken": token, "waitSeconds": wait})
-}
-
-/// The lease id a token was answered with; panics (test only) if it was not granted.
-fn granted(tokens: &RecordingTokens, token: &str) -> String {
-    match tokens.answer_of(token) {
-        Some(TokenAnswer::Success(v)) => {
-            assert_eq!(v["status"], "acquired", "{v}");
-            v["leaseId"].as_str().expect("leaseId").to_string()
-        }
-        other => panic!("token {token} was not granted: {other:?}"),
-    }
-}
-
-async fn semaphore(m: &Manager) -> Semaphore {
-    let item = m.db.get(&semaphore_key("s")).await.expect("get");
-    Semaphore::from_item("s", item.as_ref()).expect("parse")
-}
-
-fn successes(tokens: &RecordingTokens) -> Vec<String> {
-    tokens
-        .answers()
-        .into_iter()
-        .filter(|(_, a)| matches!(a, TokenAnswer::Success(_)))
-        .map(|(t, _)| t)
-        .collect()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn a_free_slot_is_granted_at_once_through_the_token() {

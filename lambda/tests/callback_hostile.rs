@@ -8,71 +8,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use asl_guard_lease::lease::Leases;
-use asl_guard_lease::model::{semaphore_key, Semaphore};
+use asl_guard_lease::model::semaphore_key;
 use asl_guard_lease::protocol::{Response, StatusChange};
-use asl_guard_lease::store::{Db, DbError, DynamoDb, Item, Update};
-use asl_guard_lease::testkit::{Fault, FaultDb, Op, RecordingTokens, TokenAnswer};
+use asl_guard_lease::store::{Db, DbError, Item, Update};
+use asl_guard_lease::testkit::{Fault, FaultDb, Op, TokenAnswer};
 use asl_guard_lease::tokens::Tokens;
 use aws_sdk_dynamodb::types::AttributeValue;
+use common::callback::{acquire_cb, granted, manager, manager_with, semaphore, successes, E, F};
 use common::{call, held, release};
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
-const E: &str = "arn:aws:states:us-east-1:123456789012:execution:sm:one";
-const F: &str = "arn:aws:states:us-east-1:123456789012:execution:sm:two";
-
-/// Builds a manager whose storage is `wrap(DynamoDb)` on a fresh table.
-async fn manager_with<D: Db>(
-    test: &str,
-    wrap: impl FnOnce(DynamoDb) -> D,
-) -> (Leases<D, RecordingTokens>, RecordingTokens) {
-    let tokens = RecordingTokens::new();
-    let plain = common::leases(test, 1).await;
-    let leases = Leases {
-        db: wrap(plain.db),
-        config: plain.config,
-        clock: plain.clock,
-        tokens: tokens.clone(),
-    };
-    (leases, tokens)
-}
-
-async fn manager(test: &str) -> (Leases<DynamoDb, RecordingTokens>, RecordingTokens) {
-    manager_with(test, |db| db).await
-}
-
-fn acquire_cb(holder: &str, execution: &str, limit: u32, token: &str, wait: u32) -> Value {
-    json!({"action": "acquire", "semaphore": "s", "holder": holder, "execution": execution,
-           "limit": limit, "taskToken": token, "waitSeconds": wait})
-}
-
 fn acquire_cbw(holder: &str, limit: u32, weight: u32, token: &str) -> Value {
     json!({"action": "acquire", "semaphore": "s", "holder": holder, "execution": E,
            "limit": limit, "weight": weight, "taskToken": token, "waitSeconds": 600})
-}
-
-fn granted(tokens: &RecordingTokens, token: &str) -> String {
-    match tokens.answer_of(token) {
-        Some(TokenAnswer::Success(v)) => {
-            assert_eq!(v["status"], "acquired", "{v}");
-            v["leaseId"].as_str().expect("leaseId").to_string()
-        }
-        other => panic!("token {token} was not granted: {other:?}"),
-    }
-}
-
-fn successes(tokens: &RecordingTokens) -> Vec<String> {
-    tokens
-        .answers()
-        .into_iter()
-        .filter(|(_, a)| matches!(a, TokenAnswer::Success(_)))
-        .map(|(t, _)| t)
-        .collect()
-}
-
-async fn semaphore<D: Db, T: Tokens>(m: &Leases<D, T>) -> Semaphore {
-    let item = m.db.get(&semaphore_key("s")).await.expect("get");
-    Semaphore::from_item("s", item.as_ref()).expect("parse")
 }
 
 /// Sets the operator's stored limit on semaphore `s`.
@@ -178,7 +127,7 @@ fn is_enqueue(u: &Update) -> bool {
 /// token" and returns without ever answering the token.
 #[tokio::test]
 async fn lost_response_on_an_immediate_grant_still_answers_the_token() {
-    let (m, tokens) = manager_with("hx-lost-grant", FaultDb::new).await;
+    let (m, tokens) = manager_with("hx-lost-grant", 1, FaultDb::new).await;
     // Updates of an uncontended callback grant: the execution index, then the grant.
     m.db.inject(Op::Update, Fault::Pass, 1);
     m.db.inject(Op::Update, Fault::LoseResponse, 1);
@@ -197,7 +146,7 @@ async fn lost_response_on_an_immediate_grant_still_answers_the_token() {
 /// Same defect through the claim of an existing lease for a new token.
 #[tokio::test]
 async fn lost_response_on_a_claim_still_answers_the_token() {
-    let (m, tokens) = manager_with("hx-lost-claim", FaultDb::new).await;
+    let (m, tokens) = manager_with("hx-lost-claim", 1, FaultDb::new).await;
     let polled = call(&m, common::acquire("s", "a", E, 1, 1))
         .await
         .expect("polling acquire");
@@ -217,7 +166,7 @@ async fn lost_response_on_a_claim_still_answers_the_token() {
 /// the pass counts it as a conflict, re-reads, finds nobody queued, and never answers.
 #[tokio::test]
 async fn lost_response_on_a_promotion_still_answers_the_waiter() {
-    let (m, tokens) = manager_with("hx-lost-promote", FaultDb::new).await;
+    let (m, tokens) = manager_with("hx-lost-promote", 1, FaultDb::new).await;
     call(&m, acquire_cb("a", E, 1, "ta", 600)).await.expect("a");
     call(&m, acquire_cb("b", F, 1, "tb", 600)).await.expect("b");
     let lease = granted(&tokens, "ta");
@@ -240,7 +189,7 @@ async fn lost_response_on_a_promotion_still_answers_the_waiter() {
 /// freed slot on; the next waiter must still get it no later than the next sweep.
 #[tokio::test]
 async fn a_take_back_with_a_lost_response_still_frees_the_slot_by_the_sweep() {
-    let (m, tokens) = manager_with("hx-lost-takeback", FaultDb::new).await;
+    let (m, tokens) = manager_with("hx-lost-takeback", 1, FaultDb::new).await;
     call(&m, acquire_cb("a", E, 1, "ta", 600)).await.expect("a");
     call(&m, acquire_cb("b", E, 1, "tb", 600)).await.expect("b");
     call(&m, acquire_cb("c", E, 1, "tc", 600)).await.expect("c");
@@ -262,7 +211,7 @@ async fn a_take_back_with_a_lost_response_still_frees_the_slot_by_the_sweep() {
 /// the same release completes the hand-off.
 #[tokio::test]
 async fn a_release_that_stays_throttled_is_retried_and_hands_the_slot_on() {
-    let (m, tokens) = manager_with("hx-throttle", FaultDb::new).await;
+    let (m, tokens) = manager_with("hx-throttle", 1, FaultDb::new).await;
     call(&m, acquire_cb("a", E, 1, "ta", 600)).await.expect("a");
     call(&m, acquire_cb("b", F, 1, "tb", 600)).await.expect("b");
     let lease = granted(&tokens, "ta");
@@ -289,7 +238,7 @@ async fn a_release_that_stays_throttled_is_retried_and_hands_the_slot_on() {
 /// ever answers tb2 and b holds the slot.
 #[tokio::test]
 async fn a_retoken_racing_a_promotion_still_answers_the_new_token() {
-    let (m, tokens) = manager_with("hx-retoken-race", |db| {
+    let (m, tokens) = manager_with("hx-retoken-race", 1, |db| {
         GateDb::new(db, is_promotion_grant, is_retoken)
     })
     .await;
@@ -320,7 +269,7 @@ async fn a_retoken_racing_a_promotion_still_answers_the_new_token() {
 /// visits the semaphore again and the waiter is never granted although the slot is free.
 #[tokio::test]
 async fn a_waiter_queued_while_the_sweep_forgets_its_semaphore_gets_expired_slots() {
-    let (m, tokens) = manager_with("hx-sweep-forget", |db| {
+    let (m, tokens) = manager_with("hx-sweep-forget", 1, |db| {
         GateDb::new(db, is_registry_forget, is_enqueue)
     })
     .await;
@@ -350,7 +299,7 @@ async fn a_waiter_queued_while_the_sweep_forgets_its_semaphore_gets_expired_slot
 /// expired) answer it once.
 #[tokio::test]
 async fn a_sweep_racing_a_release_answers_each_waiter_once() {
-    let (m, tokens) = manager("hx-sweep-release").await;
+    let (m, tokens) = manager("hx-sweep-release", 1).await;
     for round in 0..6 {
         let (a, w1, w2) = (
             format!("a{round}"),
@@ -402,7 +351,7 @@ async fn a_sweep_racing_a_release_answers_each_waiter_once() {
 /// one grant, one answer.
 #[tokio::test]
 async fn duplicate_acquires_with_one_token_grant_and_answer_once() {
-    let (m, tokens) = manager("hx-dup").await;
+    let (m, tokens) = manager("hx-dup", 1).await;
     for i in 0..5 {
         let (h, t) = (format!("h{i}"), format!("t{i}"));
         let (x, y, z) = tokio::join!(
@@ -421,7 +370,7 @@ async fn duplicate_acquires_with_one_token_grant_and_answer_once() {
 /// Same-token duplicates while the slot is taken: one queue entry, one answer on release.
 #[tokio::test]
 async fn duplicate_queued_acquires_make_one_waiter() {
-    let (m, tokens) = manager("hx-dup-queued").await;
+    let (m, tokens) = manager("hx-dup-queued", 1).await;
     call(&m, acquire_cb("a", E, 1, "ta", 600)).await.expect("a");
     let (x, y) = tokio::join!(
         call(&m, acquire_cb("b", F, 1, "tb", 600)),
@@ -444,7 +393,7 @@ async fn duplicate_queued_acquires_make_one_waiter() {
 /// lease ends up with exactly one live token answered, never more than the limit.
 #[tokio::test]
 async fn a_retry_racing_the_release_that_promotes_it_leaves_one_holder() {
-    let (m, tokens) = manager("hx-retry-race").await;
+    let (m, tokens) = manager("hx-retry-race", 1).await;
     for round in 0..8 {
         let (a, b) = (format!("a{round}"), format!("b{round}"));
         let (tb1, tb2) = (format!("t{b}-1"), format!("t{b}-2"));
@@ -478,7 +427,7 @@ async fn a_retry_racing_the_release_that_promotes_it_leaves_one_holder() {
 /// the take-back is fenced on the claim nonce, so the lease stays with the new token.
 #[tokio::test]
 async fn an_immediate_grant_to_a_closed_token_takes_nothing_from_others() {
-    let (m, tokens) = manager("hx-closed-now").await;
+    let (m, tokens) = manager("hx-closed-now", 1).await;
     tokens.close("ta1");
     let first = call(&m, acquire_cb("a", E, 2, "ta1", 600))
         .await
@@ -500,7 +449,7 @@ async fn an_immediate_grant_to_a_closed_token_takes_nothing_from_others() {
 /// release never gives a slot to any of them (their tokens are closed).
 #[tokio::test]
 async fn timed_out_waiters_never_end_up_holding() {
-    let (m, tokens) = manager("hx-timeouts").await;
+    let (m, tokens) = manager("hx-timeouts", 1).await;
     call(&m, acquire_cb("a", E, 1, "ta", 600)).await.expect("a");
     for i in 0..5 {
         call(&m, acquire_cb(&format!("x{i}"), F, 1, &format!("tx{i}"), 5))
@@ -529,7 +478,7 @@ async fn timed_out_waiters_never_end_up_holding() {
 /// order, in one release.
 #[tokio::test]
 async fn a_run_of_closed_tokens_is_skipped_in_one_release() {
-    let (m, tokens) = manager("hx-closed-run").await;
+    let (m, tokens) = manager("hx-closed-run", 1).await;
     call(&m, acquire_cb("a", E, 1, "ta", 600)).await.expect("a");
     for i in 0..14 {
         call(
@@ -558,7 +507,7 @@ async fn a_run_of_closed_tokens_is_skipped_in_one_release() {
 /// never exceeded as weights come and go.
 #[tokio::test]
 async fn a_heavy_waiter_is_not_overtaken_and_the_limit_holds() {
-    let (m, tokens) = manager("hx-weights").await;
+    let (m, tokens) = manager("hx-weights", 1).await;
     call(&m, acquire_cbw("a", 3, 1, "ta")).await.expect("a");
     call(&m, acquire_cbw("b", 3, 1, "tb")).await.expect("b");
     let heavy = call(&m, acquire_cbw("h", 3, 3, "th")).await.expect("h");
@@ -590,7 +539,7 @@ async fn a_heavy_waiter_is_not_overtaken_and_the_limit_holds() {
 /// new limit allows; raising it again lets the sweep hand out the rest.
 #[tokio::test]
 async fn a_lowered_stored_limit_holds_for_promotions() {
-    let (m, tokens) = manager("hx-stored-limit").await;
+    let (m, tokens) = manager("hx-stored-limit", 1).await;
     let mut leases = Vec::new();
     for i in 0..4 {
         call(
@@ -645,7 +594,7 @@ async fn a_lowered_stored_limit_holds_for_promotions() {
 /// order, and nothing stays held or queued at the end.
 #[tokio::test]
 async fn mixed_weights_under_concurrency_keep_every_invariant() {
-    let (m, tokens) = manager("hx-mixed").await;
+    let (m, tokens) = manager("hx-mixed", 1).await;
     let m = Arc::new(m);
     const LIMIT: u32 = 4;
     let weights: Vec<u32> = (0..30).map(|i| [1, 2, 1, 3, 1][i % 5]).collect();
@@ -710,7 +659,7 @@ async fn mixed_weights_under_concurrency_keep_every_invariant() {
 /// next execution's waiters; its waiters' closed tokens never get a slot.
 #[tokio::test]
 async fn the_reaper_frees_holders_and_waiters_of_a_stopped_execution() {
-    let (m, tokens) = manager("hx-reap").await;
+    let (m, tokens) = manager("hx-reap", 1).await;
     call(&m, acquire_cb("e1", E, 2, "te1", 600))
         .await
         .expect("e1");
@@ -748,7 +697,7 @@ async fn the_reaper_frees_holders_and_waiters_of_a_stopped_execution() {
 /// and its Task is never answered although the slot frees.
 #[tokio::test]
 async fn a_late_reap_keeps_the_waiter_of_a_redriven_execution() {
-    let (m, tokens) = manager("hx-redrive").await;
+    let (m, tokens) = manager("hx-redrive", 1).await;
     call(&m, acquire_cb("a", F, 1, "ta", 600)).await.expect("a");
     call(&m, acquire_cb("b", E, 1, "tb1", 600))
         .await
@@ -779,7 +728,7 @@ async fn a_late_reap_keeps_the_waiter_of_a_redriven_execution() {
 /// the stopped execution holds nothing afterwards and the other waiter gets the slot.
 #[tokio::test]
 async fn release_execution_racing_a_promotion_leaves_the_execution_nothing() {
-    let (m, tokens) = manager("hx-relexec-race").await;
+    let (m, tokens) = manager("hx-relexec-race", 1).await;
     for round in 0..8 {
         let (a, e, f) = (
             format!("a{round}"),
@@ -822,7 +771,7 @@ async fn release_execution_racing_a_promotion_leaves_the_execution_nothing() {
 /// late release of the expired lease answers `lost` without freeing anything twice.
 #[tokio::test]
 async fn expired_leases_reach_waiters_and_late_releases_free_nothing_twice() {
-    let (m, tokens) = manager("hx-expiry").await;
+    let (m, tokens) = manager("hx-expiry", 1).await;
     let a = json!({"action": "acquire", "semaphore": "s", "holder": "a", "execution": E,
                    "limit": 2, "leaseSeconds": 10, "taskToken": "ta", "waitSeconds": 600});
     call(&m, a).await.expect("a");

@@ -221,13 +221,24 @@ impl<D: Db, T: Tokens> Leases<D, T> {
         held: u32,
         limit: u32,
     ) -> Result<Response, LeaseError> {
-        let output = serde_json::to_string(&acquired(holder, held, limit)).unwrap_or_default();
-        match self.tokens.succeed(token, output).await {
+        match self.send_acquired(holder, token, held, limit).await {
             Ok(()) | Err(TokenError::Closed(_)) => Ok(acquired(holder, held, limit)),
             Err(TokenError::Unknown(m)) => Err(LeaseError::Unavailable(format!(
                 "the lease is held but its task token could not be answered: {m}"
             ))),
         }
+    }
+
+    /// `SendTaskSuccess` with the `acquired` answer of `holder`.
+    async fn send_acquired(
+        &self,
+        holder: &Holder,
+        token: &str,
+        held: u32,
+        limit: u32,
+    ) -> Result<(), TokenError> {
+        let output = serde_json::to_string(&acquired(holder, held, limit)).unwrap_or_default();
+        self.tokens.succeed(token, output).await
     }
 
     async fn answer(
@@ -239,8 +250,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
         held: u32,
         limit: u32,
     ) -> Outcome {
-        let output = serde_json::to_string(&acquired(holder, held, limit)).unwrap_or_default();
-        match self.tokens.succeed(token, output).await {
+        match self.send_acquired(holder, token, held, limit).await {
             Ok(()) => Outcome::Delivered,
             Err(TokenError::Closed(m)) => {
                 tracing::info!(holder = id, reason = %m, "token closed; taking the grant back");

@@ -2,6 +2,8 @@
 //! per test, and one-line helpers that go through the real request parser and handler.
 #![allow(dead_code)]
 
+pub mod callback;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use asl_guard_lease::config::Config;
