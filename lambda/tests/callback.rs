@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use asl_guard_lease::protocol::Response;
 use asl_guard_lease::testkit::TokenAnswer;
-use common::callback::{acquire_cb, granted, manager, semaphore, successes, E, F};
+use common::callback::{acquire_cb, enter, granted, manager, semaphore, successes, E, F};
 use common::{call, held, release};
 use serde_json::json;
 
@@ -171,15 +171,9 @@ async fn racing_releases_grant_one_waiter_once() {
             format!("b{round}"),
             format!("w{round}"),
         );
-        call(&m, acquire_cb(&a, E, 2, &format!("t{a}"), 600))
-            .await
-            .expect("a");
-        call(&m, acquire_cb(&b, E, 2, &format!("t{b}"), 600))
-            .await
-            .expect("b");
-        call(&m, acquire_cb(&w, E, 2, &format!("t{w}"), 600))
-            .await
-            .expect("w");
+        enter(&m, &a, E, 2).await;
+        enter(&m, &b, E, 2).await;
+        enter(&m, &w, E, 2).await;
         let (la, lb) = (
             granted(&tokens, &format!("t{a}")),
             granted(&tokens, &format!("t{b}")),

@@ -14,7 +14,9 @@ use asl_guard_lease::store::{Db, DbError, Item, Update};
 use asl_guard_lease::testkit::{Fault, FaultDb, Op, TokenAnswer};
 use asl_guard_lease::tokens::Tokens;
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::callback::{acquire_cb, granted, manager, manager_with, semaphore, successes, E, F};
+use common::callback::{
+    acquire_cb, enter, granted, manager, manager_with, semaphore, successes, E, F,
+};
 use common::{call, held, release};
 use serde_json::{json, Value};
 use tokio::sync::Notify;
@@ -306,15 +308,9 @@ async fn a_sweep_racing_a_release_answers_each_waiter_once() {
             format!("w1{round}"),
             format!("w2{round}"),
         );
-        call(&m, acquire_cb(&a, E, 1, &format!("t{a}"), 600))
-            .await
-            .expect("a");
-        call(&m, acquire_cb(&w1, F, 1, &format!("t{w1}"), 600))
-            .await
-            .expect("w1");
-        call(&m, acquire_cb(&w2, F, 1, &format!("t{w2}"), 600))
-            .await
-            .expect("w2");
+        enter(&m, &a, E, 1).await;
+        enter(&m, &w1, F, 1).await;
+        enter(&m, &w2, F, 1).await;
         let la = granted(&tokens, &format!("t{a}"));
         let (r, s, x) = tokio::join!(
             call(&m, release("s", &a, &la)),
@@ -397,9 +393,7 @@ async fn a_retry_racing_the_release_that_promotes_it_leaves_one_holder() {
     for round in 0..8 {
         let (a, b) = (format!("a{round}"), format!("b{round}"));
         let (tb1, tb2) = (format!("t{b}-1"), format!("t{b}-2"));
-        call(&m, acquire_cb(&a, E, 1, &format!("t{a}"), 600))
-            .await
-            .expect("a");
+        enter(&m, &a, E, 1).await;
         call(&m, acquire_cb(&b, F, 1, &tb1, 600)).await.expect("b");
         tokens.close(&tb1);
         let la = granted(&tokens, &format!("t{a}"));
@@ -735,15 +729,9 @@ async fn release_execution_racing_a_promotion_leaves_the_execution_nothing() {
             format!("e{round}"),
             format!("f{round}"),
         );
-        call(&m, acquire_cb(&a, F, 1, &format!("t{a}"), 600))
-            .await
-            .expect("a");
-        call(&m, acquire_cb(&e, E, 1, &format!("t{e}"), 600))
-            .await
-            .expect("e");
-        call(&m, acquire_cb(&f, F, 1, &format!("t{f}"), 600))
-            .await
-            .expect("f");
+        enter(&m, &a, F, 1).await;
+        enter(&m, &e, E, 1).await;
+        enter(&m, &f, F, 1).await;
         tokens.close(&format!("t{e}"));
         let la = granted(&tokens, &format!("t{a}"));
         let (r, x) = tokio::join!(

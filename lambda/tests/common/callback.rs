@@ -71,3 +71,17 @@ pub async fn semaphore<D: Db, T: Tokens>(m: &Leases<D, T>) -> Semaphore {
     let item = m.db.get(&semaphore_key("s")).await.expect("get");
     Semaphore::from_item("s", item.as_ref()).expect("parse")
 }
+
+/// Callback acquire of `holder` with token `t<holder>` and a 600 s wait; panics (test only)
+/// if the invocation fails.
+pub async fn enter<D: Db, T: Tokens>(
+    m: &Leases<D, T>,
+    holder: &str,
+    execution: &str,
+    limit: u32,
+) -> asl_guard_lease::protocol::Response {
+    let payload = acquire_cb(holder, execution, limit, &format!("t{holder}"), 600);
+    super::call(m, payload)
+        .await
+        .unwrap_or_else(|e| panic!("acquire of {holder}: {e}"))
+}
