@@ -16,7 +16,7 @@ use asl_guard_lease::handler::handle;
 use asl_guard_lease::lease::Leases;
 use asl_guard_lease::model::{semaphore_key, Clock, Holder, HOLDERS, VERSION};
 use asl_guard_lease::store::{DynamoDb, KEY};
-use asl_guard_lease::testkit::{runtime_api, CountingDb};
+use asl_guard_lease::testkit::{runtime_api, CountingDb, RecordingTokens};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{AttributeDefinition, AttributeValue, BillingMode};
 use aws_sdk_dynamodb::types::{KeySchemaElement, KeyType, ScalarAttributeType};
@@ -58,6 +58,8 @@ async fn main() -> Result<(), BoxError> {
         print_row(held, &ours, &base);
     }
     print_notes();
+    let table = format!("callback-{run}");
+    print_callback(&measure_callback(&client, &table, options.cycles).await?);
     cold_starts(&options, &endpoint, &client, run).await
 }
 
@@ -284,6 +286,90 @@ async fn measure_ours(
         row.items += items as f64;
     }
     Ok(average(row, cycles))
+}
+
+/// Callback mode: DynamoDB requests and handler time of each call a guarded item makes, with
+/// a free slot and with a queue (token answers go to a recorder, not counted as requests).
+#[derive(Debug, Default)]
+struct CallbackRow {
+    free_acquire: (f64, f64),
+    quiet_release: (f64, f64),
+    queued_acquire: (f64, f64),
+    handoff_release: (f64, f64),
+}
+
+async fn measure_callback(
+    client: &Client,
+    table: &str,
+    cycles: usize,
+) -> Result<CallbackRow, BoxError> {
+    create_table(client, table).await?;
+    let config = Config {
+        table: table.into(),
+        default_limit: 1,
+        default_lease_seconds: 900,
+        max_retry_after: 30,
+    };
+    let tokens = RecordingTokens::new();
+    let leases = Leases::new(
+        CountingDb::new(DynamoDb::new(client.clone(), table)),
+        config,
+        Clock::default(),
+    )
+    .with_tokens(tokens.clone());
+    let mut row = CallbackRow::default();
+    let timed = |slot: &mut (f64, f64), started: Instant, requests: u64| {
+        slot.0 += requests as f64 / cycles as f64;
+        slot.1 += ms(started.elapsed()) / cycles as f64;
+    };
+    let acquire = |holder: &str, token: &str| {
+        json!({"action": "acquire", "semaphore": "cb", "holder": holder, "execution": EXEC,
+               "limit": 1, "taskToken": token, "waitSeconds": 600})
+    };
+    let lease_of = |token: &str| -> Result<String, BoxError> {
+        match tokens.answer_of(token) {
+            Some(asl_guard_lease::testkit::TokenAnswer::Success(v)) => {
+                Ok(v["leaseId"].as_str().ok_or("no leaseId")?.to_string())
+            }
+            other => Err(format!("token {token} not granted: {other:?}").into()),
+        }
+    };
+    for i in 0..cycles {
+        let (a, w) = (format!("{EXEC}/a-{i:04}"), format!("{EXEC}/w-{i:04}"));
+        let (ta, tw) = (format!("ta-{i}"), format!("tw-{i}"));
+        leases.db.take();
+        let started = Instant::now();
+        handle(&leases, acquire(&a, &ta), "bench", false).await?;
+        timed(&mut row.free_acquire, started, leases.db.take().0);
+        let started = Instant::now();
+        handle(&leases, acquire(&w, &tw), "bench", false).await?;
+        timed(&mut row.queued_acquire, started, leases.db.take().0);
+        let release = json!({"action": "release", "semaphore": "cb", "holder": a,
+                             "leaseId": lease_of(&ta)?});
+        let started = Instant::now();
+        handle(&leases, release, "bench", false).await?;
+        timed(&mut row.handoff_release, started, leases.db.take().0);
+        let release = json!({"action": "release", "semaphore": "cb", "holder": w,
+                             "leaseId": lease_of(&tw)?});
+        let started = Instant::now();
+        handle(&leases, release, "bench", false).await?;
+        timed(&mut row.quiet_release, started, leases.db.take().0);
+    }
+    Ok(row)
+}
+
+fn print_callback(row: &CallbackRow) {
+    println!("\ncallback mode (--wait callback), one semaphore at limit 1, per call:");
+    println!("{:<34} | reqs |     ms", "call");
+    for (name, (reqs, ms)) in [
+        ("acquire, slot free (answered)", row.free_acquire),
+        ("acquire, queued", row.queued_acquire),
+        ("release, hands off to the waiter", row.handoff_release),
+        ("release, nobody queued", row.quiet_release),
+    ] {
+        println!("{name:<34} | {reqs:>4.1} | {ms:>6.2}");
+    }
+    println!("Each grant also makes one SendTaskSuccess call (not a DynamoDB request).");
 }
 
 async fn measure_baseline(
