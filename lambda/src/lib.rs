@@ -110,7 +110,10 @@
 //! *closed*, the grant is *taken back*: `REMOVE holders.<id>` conditioned on the lease id
 //! and on `dl` being this claim's nonce, and promotion runs again. On *unknown*, the grant
 //! stays; an immediate grant then fails the invocation with `Lease.Unavailable`, so the
-//! guard retries with a new token, which step (1) claims and answers.
+//! guard retries with a new token, which step (1) claims and answers. When Step Functions
+//! *refuses* the request (access denied, invalid output), the answer certainly did not
+//! arrive: the grant is taken back as for a closed token, and the invocation fails with
+//! `Lease.ConfigError` naming the missing permission.
 //!
 //! **Why this is safe.**
 //! - *Limit*: promotions and grants add weight only in writes conditioned on the version

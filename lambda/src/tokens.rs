@@ -21,6 +21,11 @@ pub enum TokenError {
     /// or no client configured); the slot must stay with the holder.
     #[error("task token not answered: {0}")]
     Unknown(String),
+    /// Step Functions refused the request itself (access denied, bad credentials, invalid
+    /// output): the answer certainly did not arrive, and trying again will not help. Most
+    /// often the function lacks `states:SendTaskSuccess` (Terraform: `callback_enabled`).
+    #[error("task token answer refused: {0}")]
+    Refused(String),
 }
 
 /// The two answers the lease manager gives a waiting Task.
@@ -67,6 +72,20 @@ pub struct StepFunctions {
 
 /// Error codes after which a token can never be answered.
 const CLOSED_CODES: &[&str] = &["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"];
+
+/// Error codes of a request Step Functions refused without delivering it; retrying the same
+/// request cannot succeed.
+const REFUSED_CODES: &[&str] = &[
+    "AccessDeniedException",
+    "AccessDenied",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "MissingAuthenticationTokenException",
+    "InvalidOutput",
+    "ValidationException",
+    "KmsAccessDeniedException",
+    "KmsInvalidStateException",
+];
 
 /// Attempts made for one answer while it fails with an unknown outcome.
 const ATTEMPTS: u32 = 3;
@@ -144,10 +163,11 @@ where
     R: std::fmt::Debug,
 {
     let text = DisplayErrorContext(&err).to_string();
+    let code = err.code().unwrap_or_default();
     match &err {
-        SdkError::ServiceError(_) if err.code().is_some_and(|c| CLOSED_CODES.contains(&c)) => {
-            TokenError::Closed(text)
-        }
+        SdkError::ServiceError(_) if CLOSED_CODES.contains(&code) => TokenError::Closed(text),
+        SdkError::ServiceError(_) if REFUSED_CODES.contains(&code) => TokenError::Refused(text),
+        SdkError::ConstructionFailure(_) => TokenError::Refused(text),
         _ => TokenError::Unknown(text),
     }
 }

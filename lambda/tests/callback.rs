@@ -401,3 +401,31 @@ async fn a_failed_callback_request_is_answered_through_its_token() {
     let counts: HashMap<String, usize> = HashMap::new();
     assert!(counts.is_empty());
 }
+
+#[tokio::test]
+async fn answers_refused_for_lack_of_permission_free_the_slot_and_say_why() {
+    let (m, tokens) = manager("cb-denied", 1).await;
+    tokens.deny(true);
+    let err = call(&m, acquire_cb("a", E, 1, "ta", 600))
+        .await
+        .expect_err("refused answer");
+    assert_eq!(err.error_type(), "Lease.ConfigError");
+    assert!(err.to_string().contains("states:SendTaskSuccess"), "{err}");
+    assert_eq!(held(&m, "s").await, 0, "the refused grant is taken back");
+    tokens.deny(false);
+    enter(&m, "b", E, 1).await;
+    call(&m, acquire_cb("c", F, 1, "tc", 600))
+        .await
+        .expect("c queued");
+    tokens.deny(true);
+    let lease = granted(&tokens, "tb");
+    let r = call(&m, release("s", "b", &lease)).await.expect("release");
+    assert_eq!(r, Response::Released);
+    let sem = semaphore(&m).await;
+    assert_eq!(
+        sem.held(m.clock.now()),
+        0,
+        "refused hand-off leaves the slot free: {sem:?}"
+    );
+    assert!(sem.queue.is_empty());
+}

@@ -12,6 +12,10 @@ use crate::tokens::{digest, TokenError, Tokens};
 
 /// Waiters granted, dropped or holders pruned per promotion write (each is one path).
 const PER_WRITE: usize = 12;
+/// What a refused answer most likely means, for logs and errors.
+const REFUSED_HINT: &str = "Step Functions refused the task token answer; the function needs \
+    states:SendTaskSuccess and states:SendTaskFailure (Terraform: callback_enabled = true)";
+
 /// How long a waiter record (its token) outlives the waiter's deadline.
 const TOKEN_GRACE_SECONDS: i64 = 3600;
 
@@ -30,6 +34,9 @@ enum Outcome {
     Delivered,
     /// The token was closed and the grant was taken back: the slot is free again.
     TakenBack,
+    /// Step Functions refused the answer (the function may not answer tokens); the grant
+    /// was taken back, and answering other waiters would be refused too.
+    Refused(String),
     /// Not answered: the waiter record holds a newer token (its acquire answers it), or the
     /// outcome is unknown; the grant stays, and the holder's release, the reaper or expiry
     /// frees it.
@@ -207,6 +214,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
             Outcome::Kept => Err(LeaseError::Unavailable(
                 "the lease is held but its task token could not be answered; try again".into(),
             )),
+            Outcome::Refused(m) => Err(LeaseError::Config(format!("{REFUSED_HINT}: {m}"))),
         }
     }
 
@@ -223,6 +231,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
     ) -> Result<Response, LeaseError> {
         match self.send_acquired(holder, token, held, limit).await {
             Ok(()) | Err(TokenError::Closed(_)) => Ok(acquired(holder, held, limit)),
+            Err(TokenError::Refused(m)) => Err(LeaseError::Config(format!("{REFUSED_HINT}: {m}"))),
             Err(TokenError::Unknown(m)) => Err(LeaseError::Unavailable(format!(
                 "the lease is held but its task token could not be answered: {m}"
             ))),
@@ -269,6 +278,16 @@ impl<D: Db, T: Tokens> Leases<D, T> {
             Err(TokenError::Unknown(m)) => {
                 tracing::warn!(holder = id, error = %m, "task token not answered; lease kept");
                 Outcome::Kept
+            }
+            Err(TokenError::Refused(m)) => {
+                tracing::error!(holder = id, error = %m, "{REFUSED_HINT}");
+                if let Some(d) = &holder.delivery {
+                    let back = expr::take_back(key, id, &holder.lease_id, &d.nonce);
+                    if let Err(e) = with_retries(|| self.db.update(back.clone())).await {
+                        tracing::warn!(holder = id, error = %e, "grant not taken back");
+                    }
+                }
+                Outcome::Refused(m)
             }
         }
     }
@@ -335,7 +354,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
                 {
                     Outcome::Delivered => done.granted += 1,
                     Outcome::TakenBack => again = true,
-                    Outcome::Kept => {}
+                    Outcome::Kept | Outcome::Refused(_) => {}
                 }
             }
             if !again {

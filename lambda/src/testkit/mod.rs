@@ -182,6 +182,7 @@ struct TokenLog {
     closed: std::collections::HashSet<String>,
     lose: usize,
     refuse: usize,
+    denied: bool,
 }
 
 /// Stands in for Step Functions in callback tests, with its rules: a token takes exactly one
@@ -213,6 +214,11 @@ impl RecordingTokens {
         self.lock().refuse = n;
     }
 
+    /// While `denied`, every answer is refused as by missing IAM permissions.
+    pub fn deny(&self, denied: bool) {
+        self.lock().denied = denied;
+    }
+
     /// Every answer delivered, in order.
     pub fn answers(&self) -> Vec<(String, TokenAnswer)> {
         self.lock().answers.clone()
@@ -235,6 +241,9 @@ impl RecordingTokens {
 
     fn deliver(&self, token: &str, answer: TokenAnswer) -> Result<(), TokenError> {
         let mut log = self.lock();
+        if log.denied {
+            return Err(TokenError::Refused("AccessDeniedException".into()));
+        }
         if log.refuse > 0 {
             log.refuse -= 1;
             return Err(TokenError::Unknown("connection refused".into()));
