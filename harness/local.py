@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import boto3
@@ -61,6 +62,15 @@ class Result:
     error: str
     cause: str
     events: list = field(default_factory=list)
+    started: datetime | None = None  # the execution's startDate, as Step Functions reports it
+    stopped: datetime | None = None  # its stopDate
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the execution ran, start to stop (None if either is unknown)."""
+        if self.started is None or self.stopped is None:
+            return None
+        return (self.stopped - self.started).total_seconds()
 
     def count(self, event_type: str) -> int:
         """How many history events of `event_type`."""
@@ -200,7 +210,8 @@ class LocalStepFunctions:
             time.sleep(0.05)
         output = json.loads(d["output"]) if d.get("output") else None
         return Result(arn, d["status"], output, d.get("error", ""), d.get("cause", ""),
-                      self.history(arn) if history else [])
+                      self.history(arn) if history else [], d.get("startDate"),
+                      d.get("stopDate"))
 
     def run(self, definition, data=None, timeout: float = 300.0, **wait_options) -> Result:
         """Creates, starts and waits for one execution of `definition` with input `data`."""
