@@ -119,6 +119,18 @@ pub enum WrapError {
              workflows do not support .waitForTaskToken); use --wait poll"
     )]
     CallbackInExpress,
+    /// Callback waiting was asked for a region inside a Distributed Map whose items run as
+    /// Express child workflows, which have no `.waitForTaskToken` either.
+    #[error(
+        "invalid --wait: callback cannot be used inside the Distributed Map '{map}', whose \
+             items run as Express child workflows (ExecutionType EXPRESS), which do not \
+             support .waitForTaskToken; use --wait poll, or set the Map's ExecutionType to \
+             STANDARD"
+    )]
+    CallbackInExpressChild {
+        /// The Distributed Map state around the region.
+        map: String,
+    },
     /// A wrapped definition does not have the shape asl-guard writes.
     #[error(
         "the guard '{guard}' was edited by hand and cannot be removed automatically: {reason}"

@@ -182,6 +182,17 @@ fn name_query_key(e: WrapError) -> ExternalError {
             reason: reason.into(),
         };
     }
+    if let WrapError::CallbackInExpressChild { map } = &e {
+        let reason = format!(
+            "callback cannot be used inside the Distributed Map '{map}', whose items run as \
+             Express child workflows (ExecutionType EXPRESS), which do not support \
+             .waitForTaskToken; use wait = \"poll\", or set the Map's ExecutionType to STANDARD"
+        );
+        return ExternalError::BadValue {
+            key: "wait",
+            reason,
+        };
+    }
     let WrapError::InvalidOption { option, reason } = &e else {
         return ExternalError::Wrap(e);
     };

@@ -288,6 +288,23 @@ impl Definition {
             .collect()
     }
 
+    /// The nearest Map around a scope whose items run as Express child workflows (see
+    /// [`is_express_child_map`]), at any depth; `None` when the scope runs as the workflow
+    /// itself or as a Standard child workflow.
+    pub fn express_child_map(&self, id: &ScopeId) -> Option<String> {
+        let mut id = id.clone();
+        while let (Some(step), Some(parent)) = (id.0.last().cloned(), id.parent()) {
+            let express = self
+                .state(&parent, step.owner())
+                .is_some_and(|s| s.ty == StateType::Map && is_express_child_map(s.body));
+            if express {
+                return Some(step.owner().to_string());
+            }
+            id = parent;
+        }
+        None
+    }
+
     fn validate_shape(&self) -> Result<(), ParseError> {
         if !self.root.is_object() {
             return Err(ParseError::NotAsl("the document is not an object".into()));
@@ -391,6 +408,18 @@ pub fn is_distributed_map(state: &Map<String, Value>) -> bool {
         .and_then(|c| c.get("Mode"))
         .and_then(Value::as_str);
     mode == Some("DISTRIBUTED")
+}
+
+/// True when a Distributed Map runs its items as Express child workflows
+/// (`ItemProcessor.ProcessorConfig.ExecutionType: EXPRESS`): inside it, every Express limit
+/// applies (no `.waitForTaskToken`, five minutes per item), whatever the parent's type.
+pub fn is_express_child_map(state: &Map<String, Value>) -> bool {
+    let execution_type = state
+        .get("ItemProcessor")
+        .and_then(|p| p.get("ProcessorConfig"))
+        .and_then(|c| c.get("ExecutionType"))
+        .and_then(Value::as_str);
+    is_distributed_map(state) && execution_type == Some("EXPRESS")
 }
 
 fn parse_json(text: &str) -> Result<Value, ParseError> {

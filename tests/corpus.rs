@@ -3,7 +3,8 @@
 //! result must pass `check`, the independent validator
 //! asl-validator (when the original passes it), a structural test that every path from the
 //! region entry to a state outside it passes exactly one release, and `unwrap` must give the
-//! original back. Invalid files must give a clean error.
+//! original back. A callback guard inside a Distributed Map whose items run as Express child
+//! workflows must be refused instead. Invalid files must give a clean error.
 
 mod common;
 
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use asl_guard::check::{lint, CheckOptions, Severity};
+use asl_guard::error::WrapError;
 use asl_guard::model::{Definition, StateType};
 use asl_guard::region::RegionSpec;
 use asl_guard::rewrite::{unwrap_all, wrap, GuardOptions, WaitMode};
@@ -136,7 +138,7 @@ fn corpus_wraps_every_task_and_each_result_is_sound() {
         files.len()
     );
     let (mut valid, mut invalid, mut cases) = (0, 0, Vec::new());
-    let mut failures = Vec::new();
+    let (mut failures, mut refused) = (Vec::new(), 0);
     for file in &files {
         let Ok(def) = parse_file(file) else {
             invalid += 1;
@@ -148,8 +150,24 @@ fn corpus_wraps_every_task_and_each_result_is_sound() {
                 around: vec![task.clone()],
                 through: None,
             };
+            let express_child = def
+                .find_state(&task)
+                .first()
+                .and_then(|scope| def.express_child_map(scope));
             for (mode, opts) in modes() {
                 let what = format!("{} around '{task}' ({mode})", file.display());
+                if let (Some(map), WaitMode::Callback) = (&express_child, opts.wait) {
+                    match wrap(&def, &spec, &opts) {
+                        Err(WrapError::CallbackInExpressChild { map: m }) if m == *map => {
+                            refused += 1;
+                        }
+                        other => failures.push(format!(
+                            "{what}: inside Express child Map '{map}': {:?}",
+                            other.map(|w| w.guard)
+                        )),
+                    }
+                    continue;
+                }
                 if let Some(wrapped) = wrap_and_check(&def, &spec, &opts, &what, &mut failures) {
                     cases.push(Case {
                         file: file.clone(),
@@ -162,7 +180,8 @@ fn corpus_wraps_every_task_and_each_result_is_sound() {
         }
     }
     eprintln!(
-        "corpus: {} files, {valid} valid, {invalid} invalid, {} wraps",
+        "corpus: {} files, {valid} valid, {invalid} invalid, {} wraps, {refused} callback \
+         wraps refused inside Express child Maps",
         files.len(),
         cases.len()
     );
@@ -174,10 +193,11 @@ fn corpus_wraps_every_task_and_each_result_is_sound() {
     );
     let callbacks = cases.iter().filter(|c| c.mode == "callback").count();
     assert_eq!(
-        callbacks * 2,
+        callbacks * 2 + refused,
         cases.len(),
-        "every Task is wrapped in both modes"
+        "every Task is wrapped in both modes, except callback inside Express child Maps"
     );
+    assert!(refused >= 1, "the corpus has Express child Maps");
     assert!(
         callbacks > 300,
         "expected several hundred Task states, wrapped {callbacks}"
@@ -251,6 +271,84 @@ fn validate_independently(cases: &[Case]) {
         failed.is_empty(),
         "asl-validator rejects:\n{}",
         failed.join("\n")
+    );
+}
+
+/// The corpus file with a Distributed Map whose items run as Express child workflows.
+fn dmap_temperatures() -> PathBuf {
+    common::corpus_files()
+        .into_iter()
+        .find(|f| f.display().to_string().contains("dmap-temperatures"))
+        .expect("the corpus holds the dmap-temperatures definition")
+}
+
+#[test]
+fn corpus_express_child_map_refuses_callback_and_gets_express_checks() {
+    let file = dmap_temperatures();
+    let def = parse_file(&file).expect("dmap-temperatures parses");
+    let map = def
+        .state(&asl_guard::model::ScopeId::top(), "DistributedMap")
+        .expect("the Distributed Map is at the top level");
+    let config = &map.body["ItemProcessor"]["ProcessorConfig"];
+    assert_eq!(config["ExecutionType"], "EXPRESS", "{}", file.display());
+    let spec = RegionSpec {
+        around: vec!["Lambda Invoke".into()],
+        through: None,
+    };
+    let callback = GuardOptions {
+        wait: WaitMode::Callback,
+        ..GuardOptions::default()
+    };
+    let err = wrap(&def, &spec, &callback).expect_err("callback is refused in Express items");
+    assert_eq!(
+        err,
+        WrapError::CallbackInExpressChild {
+            map: "DistributedMap".into()
+        }
+    );
+    assert!(err.to_string().contains("--wait poll"), "{err}");
+    let top = RegionSpec {
+        around: vec!["Reducer".into()],
+        through: None,
+    };
+    assert!(
+        wrap(&def, &top, &callback).is_ok(),
+        "the parent runs as a Standard workflow"
+    );
+
+    let poll = wrap(&def, &spec, &GuardOptions::default()).expect("poll wraps");
+    let rules = |d: &Definition| -> Vec<(&'static str, Option<String>)> {
+        lint(d, CheckOptions::default())
+            .into_iter()
+            .filter(|f| f.rule.starts_with("express"))
+            .map(|f| (f.rule, f.state))
+            .collect()
+    };
+    assert_eq!(
+        rules(&poll.definition),
+        [("express-wait", Some("CheckLeaseStatus".to_string()))],
+        "the default --max-wait outlasts an Express child execution"
+    );
+    let short = GuardOptions {
+        max_wait_seconds: Some(300),
+        ..GuardOptions::default()
+    };
+    let short = wrap(&def, &spec, &short).expect("poll wraps");
+    assert!(rules(&short.definition).is_empty());
+
+    // A callback Task written by hand inside the Express items.
+    let mut own = def.clone();
+    let scope = own.find_state("Lambda Invoke").remove(0);
+    let task = own
+        .state_mut(&scope, "Lambda Invoke")
+        .expect("the Task exists");
+    task.insert(
+        "Resource".into(),
+        "arn:aws:states:::lambda:invoke.waitForTaskToken".into(),
+    );
+    assert_eq!(
+        rules(&own),
+        [("express-callback", Some("Lambda Invoke".to_string()))]
     );
 }
 

@@ -86,7 +86,8 @@ impl fmt::Display for Finding {
 /// Options of the lint.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CheckOptions {
-    /// The definition will run as an Express workflow.
+    /// The definition will run as an Express workflow. Scopes inside a Distributed Map whose
+    /// items run as Express child workflows get the Express rules either way.
     pub express: bool,
 }
 
@@ -102,8 +103,6 @@ pub fn lint(def: &Definition, opts: CheckOptions) -> Vec<Finding> {
     names::check(def, &mut out);
     guard::check(def, &mut out);
     history::check(def, opts, &mut out);
-    if opts.express {
-        express::check(def, &mut out);
-    }
+    express::check(def, opts.express, &mut out);
     out
 }

@@ -49,6 +49,11 @@ pub fn wrap_owned(
         region = Region::resolve(&def, spec)?;
     }
     let resolved = opts.resolve(&region.entry)?;
+    if resolved.wait == WaitMode::Callback {
+        if let Some(map) = def.express_child_map(&region.scope) {
+            return Err(WrapError::CallbackInExpressChild { map });
+        }
+    }
     check_names_prefix(&opts.names_prefix)?;
     let vars = GuardVars::allocate(&def);
     let mut names = NameAllocator::new(&def, &opts.names_prefix);
