@@ -253,6 +253,114 @@ fn several_files_need_in_place_or_check() {
     );
 }
 
+/// Three files for the multi-file tests: `a` and `c` can be wrapped around `Work`, `b` has
+/// no such state.
+fn three_files(dir: &tempfile::TempDir) -> [String; 3] {
+    let other = SIMPLE.replace("Work", "Other");
+    ["a", "b", "c"].map(|n| {
+        let p = dir.path().join(format!("{n}.asl.json"));
+        fs::write(&p, if n == "b" { other.as_str() } else { SIMPLE }).unwrap();
+        p.to_str().unwrap().to_string()
+    })
+}
+
+#[test]
+fn in_place_with_one_failing_file_writes_no_file_and_names_it() {
+    let dir = tempdir();
+    let [a, b, c] = three_files(&dir);
+    let before: Vec<String> = [&a, &b, &c]
+        .iter()
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect();
+    let r = run(&["wrap", &a, &b, &c, "--around", "Work", "-i"], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("asl-guard: {b}: no state named 'Work'")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("1 of 3 files failed; no file was written"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(&format!("{a}:")), "{}", r.stderr);
+    let after: Vec<String> = [&a, &b, &c]
+        .iter()
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect();
+    assert_eq!(
+        after, before,
+        "the files before and after the failing one are untouched"
+    );
+    let leftovers = fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(leftovers, 3, "no temporary file is left behind");
+}
+
+#[test]
+fn in_place_reports_every_failing_file_with_its_own_message() {
+    let dir = tempdir();
+    let [a, b, c] = three_files(&dir);
+    fs::write(&c, "{ not json").unwrap();
+    let missing = dir.path().join("missing.asl.json");
+    let missing = missing.to_str().unwrap();
+    let r = run(
+        &["wrap", &a, &b, &c, missing, "--around", "Work", "-i"],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    for needle in [
+        format!("asl-guard: {b}: no state named 'Work'"),
+        format!("asl-guard: {c}: invalid JSON at line 1"),
+        format!("asl-guard: {missing}: cannot read"),
+        "3 of 4 files failed; no file was written".to_string(),
+    ] {
+        assert!(r.stderr.contains(&needle), "{needle}: {}", r.stderr);
+    }
+    assert_eq!(fs::read_to_string(&a).unwrap(), SIMPLE);
+}
+
+#[test]
+fn in_place_writes_every_file_when_all_succeed() {
+    let dir = tempdir();
+    let [a, _, c] = three_files(&dir);
+    let r = run(&["wrap", &a, &c, "--around", "Work", "-i"], None);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    for p in [&a, &c] {
+        assert_eq!(fs::read_to_string(p).unwrap(), wrapped_simple());
+    }
+}
+
+#[test]
+fn check_mode_reports_every_file_and_exits_2_on_an_error() {
+    let dir = tempdir();
+    let [a, b, c] = three_files(&dir);
+    fs::write(&c, wrapped_simple()).unwrap();
+    let r = run(&["wrap", "--check", &a, &b, &c, "--around", "Work"], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    for needle in [
+        format!("asl-guard: {a}: would change"),
+        format!("asl-guard: {b}: no state named 'Work'"),
+        format!("asl-guard: {c}: unchanged"),
+    ] {
+        assert!(r.stderr.contains(&needle), "{needle}: {}", r.stderr);
+    }
+    assert_eq!(
+        fs::read_to_string(&a).unwrap(),
+        SIMPLE,
+        "--check writes nothing"
+    );
+    let r = run(&["wrap", "--check", &a, &c, "--around", "Work"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("{c}: unchanged")),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn check_is_clean_on_a_wrapped_definition_and_exits_0() {
     let dir = tempdir();
@@ -351,6 +459,52 @@ fn help_lists_exit_codes_and_examples() {
     assert!(r
         .stdout
         .contains("asl-guard wrap workflow.asl.json --around ProcessWork"));
+}
+
+#[test]
+fn wrap_help_says_what_max_wait_bounds_in_each_mode() {
+    let r = run(&["wrap", "--help"], None);
+    assert_eq!(r.code, 0);
+    let help = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "poll: no new Wait starts once the waits add up to it",
+        "callback: the acquire Task's TimeoutSeconds, per attempt",
+        "a failed invocation fails fast and is retried with a new token",
+        "a queued acquire ends only when its token is answered or this timeout passes",
+    ] {
+        assert!(help.contains(needle), "{needle}: {help}");
+    }
+    assert!(!help.contains("total wait"), "{help}");
+}
+
+#[test]
+fn range_errors_name_the_range_in_words() {
+    for (flag, value, needle) in [
+        ("--limit", "0", "invalid --limit: 0 must be from 1 to 5000"),
+        (
+            "--weight",
+            "5001",
+            "invalid --weight: 5001 must be from 1 to 5000",
+        ),
+        (
+            "--max-wait",
+            "0",
+            "invalid --max-wait: 0 must be from 1 to 31536000 seconds",
+        ),
+        (
+            "--lease-seconds",
+            "31536001",
+            "invalid --lease-seconds: 31536001 must be from 1 to 31536000 seconds",
+        ),
+    ] {
+        let r = run(
+            &["wrap", "-", "--around", "Work", flag, value],
+            Some(SIMPLE),
+        );
+        assert_eq!(r.code, 2, "{flag}");
+        assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
+        assert!(!r.stderr.contains("..="), "{}", r.stderr);
+    }
 }
 
 #[test]
@@ -496,7 +650,8 @@ fn external_names_the_query_key_of_a_bad_option() {
     let r = run(&["external"], Some(&query.to_string()));
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("query key 'limit': 0 is not in 1..=5000"),
+        r.stderr
+            .contains("query key 'limit': 0 must be from 1 to 5000"),
         "{}",
         r.stderr
     );

@@ -105,7 +105,10 @@ pub struct WrapArgs {
     /// Lease duration before a lost holder's slot comes back [default: the Lambda's].
     #[arg(long, value_name = "SECONDS")]
     pub lease_seconds: Option<u64>,
-    /// Longest total wait for a slot before Lease.WaitTimeout [default: 3600].
+    /// Bound on waiting for a slot, then Lease.WaitTimeout [default: 3600]. poll: no new Wait
+    /// starts once the waits add up to it. callback: the acquire Task's TimeoutSeconds, per
+    /// attempt (a failed invocation fails fast and is retried with a new token; a queued
+    /// acquire ends only when its token is answered or this timeout passes).
     #[arg(long, value_name = "SECONDS")]
     pub max_wait: Option<u64>,
     /// AWS partition of the lambda:invoke resource (aws-cn, aws-us-gov, ...) [default: aws].

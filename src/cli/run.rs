@@ -57,7 +57,39 @@ fn parse(input: &Input) -> Result<Definition> {
     Definition::parse(&input.text).map_err(|e| anyhow!("{}: {e}", input.name))
 }
 
+/// One input rewritten in memory, not yet written anywhere.
+struct Rewritten {
+    input: Input,
+    text: String,
+}
+
+/// Reads, parses and rewrites one input; every error names the input.
+fn rewrite_one(
+    out: &OutputArgs,
+    path: &Path,
+    transform: &dyn Fn(Definition) -> Result<Definition>,
+) -> Result<Rewritten> {
+    let input = read_input(path)?;
+    if out.in_place && input.path.is_none() {
+        bail!("--in-place needs a file, not <stdin>");
+    }
+    let def = parse(&input)?;
+    let input_format = def.format;
+    let result = transform(def).map_err(|e| anyhow!("{}: {e:#}", input.name))?;
+    let format = match out.format {
+        Some(OutputFormat::Json) => Format::Json,
+        Some(OutputFormat::Yaml) => Format::Yaml,
+        None => input_format,
+    };
+    let text = emit::render(&result.root, format, usize::from(out.indent));
+    Ok(Rewritten { input, text })
+}
+
 /// Applies `transform` to each input and writes the results as the output flags say.
+///
+/// Two phases: every input is rewritten in memory first, and only when all of them succeeded
+/// is anything written, so a failure in one file of several leaves every file as it was. Each
+/// failing file is reported with its own message.
 fn rewrite_files(
     out: &OutputArgs,
     transform: &dyn Fn(Definition) -> Result<Definition>,
@@ -69,52 +101,89 @@ fn rewrite_files(
     if files.len() > 1 && out.output.is_some() {
         bail!("--output takes one input file");
     }
-    let mut changed = false;
-    for path in &files {
-        let input = read_input(path)?;
-        if out.in_place && input.path.is_none() {
-            bail!("--in-place needs a file, not <stdin>");
-        }
-        let def = parse(&input)?;
-        let input_format = def.format;
-        let result = transform(def).map_err(|e| anyhow!("{}: {e:#}", input.name))?;
-        let format = match out.format {
-            Some(OutputFormat::Json) => Format::Json,
-            Some(OutputFormat::Yaml) => Format::Yaml,
-            None => input_format,
-        };
-        let text = emit::render(&result.root, format, usize::from(out.indent));
-        changed |= deliver(out, &input, &text)?;
+    let results: Vec<Result<Rewritten>> = files
+        .iter()
+        .map(|path| rewrite_one(out, path, transform))
+        .collect();
+    if out.check {
+        return report_check(out, &results);
     }
-    Ok(if out.check && changed {
-        ExitCode::from(1)
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    if failed > 0 {
+        for e in results.iter().filter_map(|r| r.as_ref().err()) {
+            eprintln!("asl-guard: {e:#}");
+        }
+        if files.len() > 1 {
+            eprintln!(
+                "asl-guard: {failed} of {} files failed; no file was written",
+                files.len()
+            );
+        }
+        return Ok(ExitCode::from(2));
+    }
+    let mut unwritten = 0;
+    for r in results.into_iter().flatten() {
+        if let Err(e) = deliver(out, &r.input, &r.text) {
+            eprintln!("asl-guard: {e:#}");
+            unwritten += 1;
+        }
+    }
+    if unwritten > 0 && files.len() > 1 {
+        eprintln!(
+            "asl-guard: {unwritten} of {} files could not be written; the others were",
+            files.len()
+        );
+    }
+    Ok(if unwritten > 0 {
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
 }
 
-/// Writes one result; returns whether `--check` found a difference.
-fn deliver(out: &OutputArgs, input: &Input, text: &str) -> Result<bool> {
-    if out.check {
-        let (name, current) = match &out.output {
-            Some(o) => (
-                o.display().to_string(),
-                std::fs::read_to_string(o).unwrap_or_default(),
-            ),
-            None => (input.name.clone(), input.text.clone()),
-        };
-        let same = same_content(&current, text);
-        if !same {
-            eprintln!("asl-guard: {name}: would change");
+/// `--check`: reports every input as would change, unchanged or failed; exits 2 when one
+/// failed, else 1 when one would change.
+fn report_check(out: &OutputArgs, results: &[Result<Rewritten>]) -> Result<ExitCode> {
+    let (mut failed, mut changed) = (false, false);
+    for r in results {
+        match r {
+            Ok(r) => changed |= compare(out, &r.input, &r.text),
+            Err(e) => {
+                eprintln!("asl-guard: {e:#}");
+                failed = true;
+            }
         }
-        return Ok(!same);
     }
+    Ok(match (failed, changed) {
+        (true, _) => ExitCode::from(2),
+        (false, true) => ExitCode::from(1),
+        (false, false) => ExitCode::SUCCESS,
+    })
+}
+
+/// Compares one result with the file (or `--output`) and says which it is; returns whether
+/// they differ.
+fn compare(out: &OutputArgs, input: &Input, text: &str) -> bool {
+    let (name, current) = match &out.output {
+        Some(o) => (
+            o.display().to_string(),
+            std::fs::read_to_string(o).unwrap_or_default(),
+        ),
+        None => (input.name.clone(), input.text.clone()),
+    };
+    let same = same_content(&current, text);
+    let verdict = if same { "unchanged" } else { "would change" };
+    eprintln!("asl-guard: {name}: {verdict}");
+    !same
+}
+
+/// Writes one result: to `--output`, over the input file, or to stdout.
+fn deliver(out: &OutputArgs, input: &Input, text: &str) -> Result<()> {
     match (&out.output, out.in_place, &input.path) {
-        (Some(o), _, _) => write_atomic(o, text)?,
-        (None, true, Some(p)) => write_atomic(p, text)?,
-        _ => print(text)?,
+        (Some(o), _, _) => write_atomic(o, text),
+        (None, true, Some(p)) => write_atomic(p, text),
+        _ => print(text),
     }
-    Ok(false)
 }
 
 /// Same text, or the same document with the same key order written differently.

@@ -6,8 +6,11 @@ use crate::error::WrapError;
 /// `templatefile` and SAM's `DefinitionSubstitutions` both replace `${...}`.
 pub const DEFAULT_FUNCTION: &str = "${lease_function_arn}";
 
-/// Default bound on the total time one holder waits, in seconds.
+/// Default bound on waiting for a slot, in seconds (see [`GuardOptions::max_wait_seconds`]).
 pub const DEFAULT_MAX_WAIT: u64 = 3600;
+
+/// Longest `--lease-seconds` and `--max-wait` (one year), as the lease Lambda accepts.
+pub const MAX_SECONDS: u64 = 31_536_000;
 
 /// Longest semaphore name the lease Lambda accepts, in bytes (lambda/README.md).
 pub const MAX_SEMAPHORE_LEN: usize = 128;
@@ -49,7 +52,11 @@ pub struct GuardOptions {
     pub function: Option<String>,
     /// Lease duration; the Lambda's configured default when `None`.
     pub lease_seconds: Option<u64>,
-    /// Bound on total waiting; [`DEFAULT_MAX_WAIT`] when `None`.
+    /// Bound on waiting for a slot; [`DEFAULT_MAX_WAIT`] when `None`. A polling guard starts no
+    /// new Wait once its waits add up to it; a callback guard uses it as its acquire Task's
+    /// `TimeoutSeconds`, which counts per attempt (a failed invocation fails fast and is
+    /// retried with a new token; a queued acquire ends only by its token's answer or by this
+    /// timeout).
     pub max_wait_seconds: Option<u64>,
     /// Put in front of every injected state name.
     pub names_prefix: String,
@@ -74,7 +81,7 @@ pub struct Resolved {
     pub function: String,
     /// Lease duration, if given.
     pub lease_seconds: Option<u64>,
-    /// Bound on total waiting.
+    /// Bound on waiting for a slot (see [`GuardOptions::max_wait_seconds`]).
     pub max_wait_seconds: u64,
     /// AWS partition (`aws`, `aws-cn`, `aws-us-gov`, ...).
     pub partition: String,
@@ -105,7 +112,7 @@ impl GuardOptions {
         }
         for (opt, v) in [("--limit", self.limit), ("--weight", self.weight)] {
             if let Some(n) = v.filter(|n| !(1..=MAX_LIMIT).contains(n)) {
-                return Err(invalid(opt, format!("{n} is not in 1..={MAX_LIMIT}")));
+                return Err(invalid(opt, format!("{n} must be from 1 to {MAX_LIMIT}")));
             }
         }
         if let (Some(l), Some(w)) = (self.limit, self.weight) {
@@ -115,20 +122,17 @@ impl GuardOptions {
                 return Err(invalid("--weight", why));
             }
         }
-        if let Some(s) = self.lease_seconds {
-            if !(1..=31_536_000).contains(&s) {
-                return Err(invalid(
-                    "--lease-seconds",
-                    format!("{s} is not in 1..=31536000"),
-                ));
-            }
+        if let Some(s) = self
+            .lease_seconds
+            .filter(|s| !(1..=MAX_SECONDS).contains(s))
+        {
+            let why = format!("{s} must be from 1 to {MAX_SECONDS} seconds");
+            return Err(invalid("--lease-seconds", why));
         }
         let max_wait = self.max_wait_seconds.unwrap_or(DEFAULT_MAX_WAIT);
-        if !(1..=31_536_000).contains(&max_wait) {
-            return Err(invalid(
-                "--max-wait",
-                format!("{max_wait} is not in 1..=31536000"),
-            ));
+        if !(1..=MAX_SECONDS).contains(&max_wait) {
+            let why = format!("{max_wait} must be from 1 to {MAX_SECONDS} seconds");
+            return Err(invalid("--max-wait", why));
         }
         let function = self
             .function
