@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::model::{Definition, ScopeId};
 
+mod callback;
 mod express;
 mod guard;
 mod history;
@@ -102,6 +103,7 @@ pub fn lint(def: &Definition, opts: CheckOptions) -> Vec<Finding> {
     }
     names::check(def, &mut out);
     guard::check(def, &mut out);
+    callback::check(def, &mut out);
     history::check(def, opts, &mut out);
     express::check(def, opts.express, &mut out);
     out
