@@ -50,6 +50,16 @@ pub struct Update {
     pub returns: Option<ReturnValue>,
 }
 
+impl Update {
+    /// An update of the item with partition key `key`, to be filled in.
+    pub fn on(key: &str) -> Update {
+        Update {
+            key: key.to_string(),
+            ..Update::default()
+        }
+    }
+}
+
 /// The DynamoDB operations the lease manager uses.
 pub trait Db: Send + Sync {
     /// Strongly consistent `GetItem`.

@@ -21,10 +21,7 @@ pub const PATHS_PER_WRITE: usize = 40;
 /// Adds `holder` under `id`, prunes `expired`, and bumps the version, on condition that the
 /// version (and presence of the holders map) is still what `seen` says.
 pub fn grant(key: &str, id: &str, holder: &Holder, seen: &Semaphore, expired: &[&str]) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#h", HOLDERS);
     name(&mut u, "#v", VERSION);
     let next = seen.version.unwrap_or(0) + 1;
@@ -74,10 +71,7 @@ fn version_condition(u: &mut Update, seen: &Semaphore) -> String {
 /// Removes the listed holders, each only if it still carries the lease id given (fencing).
 /// Returns the whole item as it was (its queue tells whether waiters need a hand-off).
 pub fn remove_fenced(key: &str, leases: &[(&str, &str)]) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#h", HOLDERS);
     name(&mut u, "#id", "id");
     let mut paths = Vec::new();
@@ -98,10 +92,7 @@ pub fn remove_fenced(key: &str, leases: &[(&str, &str)]) -> Update {
 /// Records that an execution touched `semaphore` (idempotent set add) and keeps the index
 /// alive until `ttl`.
 pub fn index(key: &str, semaphore: &str, ttl: i64) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#s", SEMAPHORES);
     name(&mut u, "#t", TTL);
     u.values
@@ -114,10 +105,7 @@ pub fn index(key: &str, semaphore: &str, ttl: i64) -> Update {
 
 /// Counts one more wait of a holder and returns the new count.
 pub fn count_wait(key: &str, ttl: i64) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#n", ATTEMPTS);
     name(&mut u, "#t", TTL);
     u.values
@@ -135,10 +123,7 @@ fn name(u: &mut Update, placeholder: &str, value: &str) {
 
 /// Takes the next arrival number of a semaphore's queue (returned as `qs`).
 pub fn next_seq(key: &str) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#qs", QUEUE_SEQ);
     u.values
         .insert(":one".into(), AttributeValue::N("1".into()));
@@ -152,10 +137,7 @@ pub fn next_seq(key: &str) -> Update {
 /// lease (a duplicate invocation may just have been granted) and on the queue map being
 /// present (`has_queue`) or absent as read.
 pub fn enqueue(key: &str, id: &str, waiter: &Waiter, has_queue: bool, now: i64) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#h", HOLDERS);
     name(&mut u, "#q", QUEUE);
     name(&mut u, "#k", id);
@@ -181,10 +163,7 @@ pub fn enqueue(key: &str, id: &str, waiter: &Waiter, has_queue: bool, now: i64) 
 /// redriven acquire), if it is still queued. Bumps the version, so a promotion decided on
 /// the old token fails its condition and reads the new one.
 pub fn retoken(key: &str, id: &str, token: &str, deadline: i64, now: i64) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#q", QUEUE);
     name(&mut u, "#k", id);
     name(&mut u, "#tk", "tk");
@@ -207,10 +186,7 @@ pub fn retoken(key: &str, id: &str, token: &str, deadline: i64, now: i64) -> Upd
 /// Claims the answer of a live lease for a new task token: only if the entry still carries
 /// `lease_id` and was not already claimed for this same token.
 pub fn claim(key: &str, id: &str, lease_id: &str, delivery: &Delivery) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#h", HOLDERS);
     name(&mut u, "#k", id);
     name(&mut u, "#id", "id");
@@ -231,10 +207,7 @@ pub fn claim(key: &str, id: &str, lease_id: &str, delivery: &Delivery) -> Update
 /// Takes back a callback grant whose token turned out closed: only if the entry still
 /// carries the lease id and the nonce of the claim that answered (or tried to answer) it.
 pub fn take_back(key: &str, id: &str, lease_id: &str, nonce: &str) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#h", HOLDERS);
     name(&mut u, "#k", id);
     name(&mut u, "#id", "id");
@@ -258,10 +231,7 @@ pub fn promote(
     dropped: &[(&str, u64)],
     expired: &[&str],
 ) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#h", HOLDERS);
     name(&mut u, "#v", VERSION);
     name(&mut u, "#q", QUEUE);
@@ -316,10 +286,7 @@ pub fn promote(
 
 /// Removes the listed queue entries (an execution's waiters); absent ones are no-ops.
 pub fn remove_waiters(key: &str, ids: &[&str]) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#q", QUEUE);
     let paths: Vec<String> = ids
         .iter()
@@ -336,10 +303,7 @@ pub fn remove_waiters(key: &str, ids: &[&str]) -> Update {
 
 /// Stores a holder's latest task token in its waiter record.
 pub fn store_token(key: &str, token: &str, ttl: i64) -> Update {
-    let mut u = Update {
-        key: key.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(key);
     name(&mut u, "#tok", TOKEN);
     name(&mut u, "#t", TTL);
     u.values
@@ -353,10 +317,7 @@ pub fn store_token(key: &str, token: &str, ttl: i64) -> Update {
 /// Counts one more queueing on `semaphore` in the registry the sweep visits (attribute
 /// [`registry_attribute`] of the `queues` item).
 pub fn register(semaphore: &str) -> Update {
-    let mut u = Update {
-        key: REGISTRY_KEY.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(REGISTRY_KEY);
     name(&mut u, "#a", &registry_attribute(semaphore));
     u.values
         .insert(":one".into(), AttributeValue::N("1".into()));
@@ -367,10 +328,7 @@ pub fn register(semaphore: &str) -> Update {
 /// Forgets `semaphore` in the registry, only if nobody queued on it since the sweep read
 /// the registry (the count is still `seen`).
 pub fn forget(semaphore: &str, seen: u64) -> Update {
-    let mut u = Update {
-        key: REGISTRY_KEY.to_string(),
-        ..Update::default()
-    };
+    let mut u = Update::on(REGISTRY_KEY);
     name(&mut u, "#a", &registry_attribute(semaphore));
     u.values
         .insert(":c".into(), AttributeValue::N(seen.to_string()));
