@@ -49,8 +49,8 @@ module "lease_manager_disabled" {
 ################################################################################
 
 # `asl-guard external` reads this query (every value a string) on stdin and
-# answers {"definition": "<wrapped definition>"}; errors go to stderr and fail
-# the plan. The asl-guard binary must be on PATH.
+# answers {"definition": "<wrapped definition>", "entry": ..., "guard": ...};
+# errors go to stderr and fail the plan. The asl-guard binary must be on PATH.
 data "external" "guarded_workflow" {
   program = ["asl-guard", "external"]
 
