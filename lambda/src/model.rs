@@ -236,8 +236,6 @@ pub struct Semaphore {
     pub has_queue: bool,
     /// Callback waiters by holder id, past their deadline ones included.
     pub queue: BTreeMap<String, Waiter>,
-    /// Last arrival number given out.
-    pub queue_seq: u64,
 }
 
 impl Semaphore {
@@ -279,10 +277,9 @@ impl Semaphore {
                 queue.insert(id.clone(), waiter);
             }
         }
-        let queue_seq = match item.get(QUEUE_SEQ) {
-            None => 0,
-            Some(v) => number(v).ok_or_else(|| corrupt("`qs` is not a number"))?,
-        };
+        if let Some(v) = item.get(QUEUE_SEQ) {
+            number(v).ok_or_else(|| corrupt("`qs` is not a number"))?;
+        }
         Ok(Semaphore {
             version,
             has_holders: item.contains_key(HOLDERS),
@@ -290,7 +287,6 @@ impl Semaphore {
             holders,
             has_queue: item.contains_key(QUEUE),
             queue,
-            queue_seq,
         })
     }
 

@@ -2,7 +2,8 @@
 //! its. The protocol, and why it neither exceeds the limit nor loses a slot, is in the crate
 //! docs ("Callback mode"); this file follows it step by step.
 
-use super::{acquired, expr, fits, new_lease_id, Leases, Unavailable, CONTENTION_ROUNDS};
+use super::CONTENTION_ROUNDS;
+use super::{acquired, expr, failure, fits, new_lease_id, weight_within, Leases, Unavailable};
 use crate::error::LeaseError;
 use crate::model::{semaphore_key, waiter_key, Delivery, Holder, Semaphore, Waiter};
 use crate::model::{QUEUE_SEQ, REGISTRY_KEY, REGISTRY_PREFIX, TOKEN};
@@ -78,13 +79,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
                     Err(e) => return Err(failure(e)),
                 }
             }
-            let weight = req.weight.unwrap_or(1);
-            if weight > limit && limit > 0 {
-                return Err(LeaseError::field(
-                    "weight",
-                    format!("{weight} exceeds limit {limit}"),
-                ));
-            }
+            let weight = weight_within(req, limit)?;
             if !indexed {
                 self.index(req, now).await.map_err(failure)?;
                 indexed = true;
@@ -107,12 +102,11 @@ impl<D: Db, T: Tokens> Leases<D, T> {
                     Err(e) => return Err(failure(e)),
                 }
             }
+            let deadline = now + i64::from(wait_seconds);
             if !prepared {
-                self.prepare_wait(req, token, now + i64::from(wait_seconds))
-                    .await?;
+                self.prepare_wait(req, token, deadline).await?;
                 prepared = true;
             }
-            let deadline = now + i64::from(wait_seconds);
             let queued = sem.queue.get(&req.holder).filter(|w| w.live(now));
             let write = match queued {
                 Some(_) => expr::retoken(&key, &req.holder, &tk, deadline, now),
@@ -514,12 +508,5 @@ fn new_delivery(token_digest: &str) -> Delivery {
     Delivery {
         token: token_digest.to_string(),
         nonce: format!("{:016x}", rand::random::<u64>()),
-    }
-}
-
-fn failure(e: DbError) -> LeaseError {
-    match e {
-        DbError::Fatal(m) => LeaseError::Config(m),
-        other => LeaseError::Unavailable(other.to_string()),
     }
 }

@@ -84,13 +84,7 @@ impl<D: Db, T: Tokens> Leases<D, T> {
             if let Some(h) = sem.holders.get(&req.holder).filter(|h| h.live(now)) {
                 return Ok(acquired(h, held, limit));
             }
-            let weight = req.weight.unwrap_or(1);
-            if weight > limit && limit > 0 {
-                return Err(LeaseError::field(
-                    "weight",
-                    format!("{weight} exceeds limit {limit}"),
-                ));
-            }
+            let weight = weight_within(req, limit)?;
             if !sem.waiting(now).is_empty() {
                 if let Err(e) = self.promote(&req.semaphore).await {
                     tracing::warn!(error = %e, "handing slots to callback waiters failed");
@@ -183,6 +177,26 @@ impl<D: Db, T: Tokens> Leases<D, T> {
 
 /// Marker: DynamoDB stayed unavailable after retries.
 pub(super) struct Unavailable;
+
+/// The request's weight (1 by default), refused when no limit above 0 could ever grant it.
+pub(super) fn weight_within(req: &Acquire, limit: u32) -> Result<u32, LeaseError> {
+    let weight = req.weight.unwrap_or(1);
+    if weight > limit && limit > 0 {
+        return Err(LeaseError::field(
+            "weight",
+            format!("{weight} exceeds limit {limit}"),
+        ));
+    }
+    Ok(weight)
+}
+
+/// The error for a DynamoDB failure the caller cannot answer around.
+pub(super) fn failure(e: DbError) -> LeaseError {
+    match e {
+        DbError::Fatal(m) => LeaseError::Config(m),
+        other => LeaseError::Unavailable(other.to_string()),
+    }
+}
 
 pub(super) fn acquired(h: &Holder, held: u32, limit: u32) -> Response {
     Response::Acquired {

@@ -5,7 +5,7 @@
 //! is being released, so a stale or foreign release can never free a slot it does not own,
 //! and since a removed entry simply stops existing, counts cannot go negative.
 
-use super::{expr, lease_id_expiry, Leases, CONTENTION_ROUNDS, PATHS_PER_WRITE};
+use super::{expr, failure, lease_id_expiry, Leases, CONTENTION_ROUNDS, PATHS_PER_WRITE};
 use crate::error::LeaseError;
 use crate::model::{execution_key, semaphore_key, Holder, HOLDERS, QUEUE, SEMAPHORES};
 use crate::protocol::{Release, Response, StatusChange};
@@ -159,11 +159,4 @@ fn index_semaphores(index: Option<&Item>) -> Vec<String> {
         .and_then(|v| v.as_ss().ok())
         .cloned()
         .unwrap_or_default()
-}
-
-fn failure(e: DbError) -> LeaseError {
-    match e {
-        DbError::Fatal(m) => LeaseError::Config(m),
-        other => LeaseError::Unavailable(other.to_string()),
-    }
 }

@@ -233,6 +233,18 @@ impl RecordingTokens {
             .map(|(_, a)| a.clone())
     }
 
+    /// The lease id `token` was granted, or why it was not (no answer, a failure, or a
+    /// success that is not an `acquired` answer).
+    pub fn granted_lease(&self, token: &str) -> Result<String, String> {
+        match self.answer_of(token) {
+            Some(TokenAnswer::Success(v)) if v["status"] == "acquired" => v["leaseId"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("token {token}: answer without leaseId: {v}")),
+            other => Err(format!("token {token} was not granted: {other:?}")),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, TokenLog> {
         self.log
             .lock()

@@ -47,13 +47,9 @@ pub fn acquire_cb(holder: &str, execution: &str, limit: u32, token: &str, wait: 
 
 /// The lease id a token was answered with; panics (test only) if it was not granted.
 pub fn granted(tokens: &RecordingTokens, token: &str) -> String {
-    match tokens.answer_of(token) {
-        Some(TokenAnswer::Success(v)) => {
-            assert_eq!(v["status"], "acquired", "{v}");
-            v["leaseId"].as_str().expect("leaseId").to_string()
-        }
-        other => panic!("token {token} was not granted: {other:?}"),
-    }
+    tokens
+        .granted_lease(token)
+        .unwrap_or_else(|why| panic!("{why}"))
 }
 
 /// Tokens answered with success, in the order answered.

@@ -326,14 +326,7 @@ async fn measure_callback(
         json!({"action": "acquire", "semaphore": "cb", "holder": holder, "execution": EXEC,
                "limit": 1, "taskToken": token, "waitSeconds": 600})
     };
-    let lease_of = |token: &str| -> Result<String, BoxError> {
-        match tokens.answer_of(token) {
-            Some(asl_guard_lease::testkit::TokenAnswer::Success(v)) => {
-                Ok(v["leaseId"].as_str().ok_or("no leaseId")?.to_string())
-            }
-            other => Err(format!("token {token} not granted: {other:?}").into()),
-        }
-    };
+    let lease_of = |token: &str| -> Result<String, BoxError> { Ok(tokens.granted_lease(token)?) };
     for i in 0..cycles {
         let (a, w) = (format!("{EXEC}/a-{i:04}"), format!("{EXEC}/w-{i:04}"));
         let (ta, tw) = (format!("ta-{i}"), format!("tw-{i}"));
