@@ -39,6 +39,15 @@ pub fn callback_retry_errors() -> Vec<&'static str> {
         .collect()
 }
 
+/// Where a lease Task finds the lease manager's answer in its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// Under `Payload`: a plain `lambda:invoke`.
+    InPayload,
+    /// The result itself: the `SendTaskSuccess` output of a `.waitForTaskToken` invoke.
+    Whole,
+}
+
 /// Builds the injected states of one guard.
 #[derive(Debug, Clone)]
 pub struct StateBuilder<'a> {
@@ -129,24 +138,24 @@ impl StateBuilder<'_> {
         m.insert("TimeoutSeconds".into(), timeout.into());
     }
 
-    /// Keeps the state's input as its output, optionally saving the Lambda's answer.
-    fn pass_input_through(&self, m: &mut Map<String, Value>, save_answer: bool) {
+    /// Keeps the state's input as its output, optionally saving the Lambda's answer in the
+    /// guard's lease variable.
+    fn pass_input_through(&self, m: &mut Map<String, Value>, answer: Option<Answer>) {
         let v = self.vars;
+        // (JSONPath path, JSONata expression) of the answer.
+        let saved = answer.map(|a| match a {
+            Answer::InPayload => ("$.Payload", "{% $states.result.Payload %}"),
+            Answer::Whole => ("$", "{% $states.result %}"),
+        });
         if self.jsonata() {
-            if save_answer {
-                m.insert(
-                    "Assign".into(),
-                    json!({ (v.lease.clone()): "{% $states.result.Payload %}" }),
-                );
+            if let Some((_, expr)) = saved {
+                m.insert("Assign".into(), json!({ (v.lease.clone()): expr }));
             }
             m.insert("Output".into(), "{% $states.input %}".into());
         } else {
             m.insert("ResultPath".into(), Value::Null);
-            if save_answer {
-                m.insert(
-                    "Assign".into(),
-                    json!({ (format!("{}.$", v.lease)): "$.Payload" }),
-                );
+            if let Some((path, _)) = saved {
+                m.insert("Assign".into(), json!({ (format!("{}.$", v.lease)): path }));
             }
         }
     }
@@ -170,7 +179,7 @@ impl StateBuilder<'_> {
     pub fn acquire(&self, next: &str) -> Value {
         let mut m = self.base("Task", Role::Acquire, &self.acquire_text(""));
         self.invoke(&mut m, self.acquire_payload());
-        self.pass_input_through(&mut m, true);
+        self.pass_input_through(&mut m, Some(Answer::InPayload));
         m.insert("Retry".into(), Self::retry());
         m.insert("Next".into(), next.into());
         Value::Object(m)
@@ -196,17 +205,7 @@ impl StateBuilder<'_> {
         }
         self.invoke_with(&mut m, payload, INVOKE_WAIT_FOR_TOKEN, max_wait);
         // The task's result is the output of SendTaskSuccess itself, not under `Payload`.
-        let v = self.vars;
-        if self.jsonata() {
-            m.insert(
-                "Assign".into(),
-                json!({ (v.lease.clone()): "{% $states.result %}" }),
-            );
-            m.insert("Output".into(), "{% $states.input %}".into());
-        } else {
-            m.insert("ResultPath".into(), Value::Null);
-            m.insert("Assign".into(), json!({ (format!("{}.$", v.lease)): "$" }));
-        }
+        self.pass_input_through(&mut m, Some(Answer::Whole));
         m.insert("Retry".into(), Self::retry_on(&callback_retry_errors()));
         m.insert(
             "Catch".into(),
@@ -377,7 +376,7 @@ impl StateBuilder<'_> {
             ],
         );
         self.invoke(&mut m, payload);
-        self.pass_input_through(&mut m, false);
+        self.pass_input_through(&mut m, None);
         m.insert("Retry".into(), Self::retry());
         set_next(&mut m, next);
         Value::Object(m)
@@ -445,7 +444,7 @@ impl StateBuilder<'_> {
             )],
         );
         self.invoke(&mut m, payload);
-        self.pass_input_through(&mut m, false);
+        self.pass_input_through(&mut m, None);
         m.insert("Retry".into(), Self::retry());
         if role == Role::ReleaseExecutionOnError {
             m.insert("Catch".into(), json!([self.keep_input_catcher(next)]));
