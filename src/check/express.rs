@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::Finding;
-use crate::model::{Definition, StateType};
+use crate::model::{Definition, ScopeId, StateType};
 use crate::rewrite::marker::{marker_of, Role};
 
 /// True for a Task whose Resource waits for a task token.
@@ -16,14 +16,22 @@ pub(super) fn waits_for_task_token(body: &Map<String, Value>) -> bool {
         .is_some_and(|r| r.ends_with(".waitForTaskToken"))
 }
 
-/// Flags every Task that waits for a task token in a scope that runs as Express: the whole
-/// definition when `express`, and every scope inside an Express child Map.
-pub fn check(def: &Definition, express: bool, out: &mut Vec<Finding>) {
-    for scope in def.scopes() {
+/// The scopes that run as Express: every scope when the definition does (`express`), and
+/// every scope inside an Express child Map, with the name of that Map (`None` when the scope
+/// is Express only because the whole definition is).
+pub(super) fn express_scopes(
+    def: &Definition,
+    express: bool,
+) -> impl Iterator<Item = (ScopeId, Option<String>)> + '_ {
+    def.scopes().into_iter().filter_map(move |scope| {
         let child_map = def.express_child_map(&scope);
-        if !express && child_map.is_none() {
-            continue;
-        }
+        (express || child_map.is_some()).then_some((scope, child_map))
+    })
+}
+
+/// Flags every Task that waits for a task token in a scope that runs as Express.
+pub fn check(def: &Definition, express: bool, out: &mut Vec<Finding>) {
+    for (scope, child_map) in express_scopes(def, express) {
         for s in def.states(&scope) {
             if s.ty != StateType::Task || !waits_for_task_token(s.body) {
                 continue;

@@ -1,7 +1,7 @@
 //! History budget: an inline Map writes every iteration's events into its execution's history,
 //! capped at 25,000 events, and a polling guard adds several events per wait.
 
-use super::express::waits_for_task_token;
+use super::express::{express_scopes, waits_for_task_token};
 use super::guard::acquire_of;
 use super::{CheckOptions, Finding};
 use crate::model::{is_distributed_map, Definition, ScopeStep, StateType};
@@ -52,11 +52,7 @@ pub fn check(def: &Definition, opts: CheckOptions, out: &mut Vec<Finding>) {
 /// A callback guard is left out: it cannot run under Express at all, which `express-callback`
 /// reports as an error with the fix (`--wait poll`); advice about its bound would contradict it.
 fn check_express(def: &Definition, express: bool, out: &mut Vec<Finding>) {
-    for scope in def.scopes() {
-        let child_map = def.express_child_map(&scope);
-        if !express && child_map.is_none() {
-            continue;
-        }
+    for (scope, child_map) in express_scopes(def, express) {
         for s in def.states(&scope) {
             let Some(m) = marker_of(s.body).filter(|m| m.role == Role::Check) else {
                 continue;
